@@ -1,0 +1,61 @@
+/**
+ * `npm run bench`: finds every `*.bench.ts` under the packages' `src/` folders and runs
+ * each in its own process, one after another (benchmarks must not compete for the two
+ * cores). Each bench prints its own lines: ours beside a peer, as a ratio.
+ *
+ * Usage: npm run bench [-- filter ...]
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function findBenches(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name.startsWith('.')) {
+      return [];
+    }
+    if (statSync(path).isDirectory()) {
+      return findBenches(path);
+    }
+
+    return name.endsWith('.bench.ts') ? [path] : [];
+  });
+}
+
+const workspaces = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    workspaces: string[];
+  }
+).workspaces;
+const filters = process.argv.slice(2);
+const benches = workspaces
+  .flatMap((w) => {
+    try {
+      return findBenches(join(root, w, 'src'));
+    } catch {
+      return [];
+    }
+  })
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+const cpu = cpus()[0]?.model ?? 'unknown cpu';
+console.log(`# machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+console.log(`# node ${process.version}, ${benches.length} bench file(s)`);
+
+let failed = 0;
+for (const file of benches) {
+  console.log(`\n## ${file}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`!! ${file} exited ${r.status}`);
+  }
+}
+process.exit(failed > 0 ? 1 : 0);

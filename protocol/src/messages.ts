@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+import { ObservationError } from './errors.js';
+import { formatIssues, observationSchema } from './observation.js';
+
+const isoTime = z.iso.datetime({ offset: true });
+const agentId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a valid agent id');
+
+/** `up/obs`: a batch of readings. `seq` increases per agent and names the batch in `down/ack`. */
+export const observationBatchSchema = z.object({
+  agentId,
+  seq: z.number().int().nonnegative(),
+  sentAt: isoTime,
+  observations: z.array(observationSchema).min(1).max(5000),
+});
+
+/** `up/alarm`: a device or local alarm, sent before any queued batch. */
+export const alarmSchema = z.object({
+  agentId,
+  seq: z.number().int().nonnegative(),
+  sentAt: isoTime,
+  alarms: z
+    .array(
+      z.object({
+        id: z.uuid(),
+        patient: z.string().min(1).max(128),
+        deviceId: z.string().min(1).max(128),
+        kind: z.enum(['device', 'local-threshold', 'device-status']),
+        severity: z.enum(['info', 'warning', 'urgent']),
+        code: z.string().min(1).max(64),
+        /** Machine-readable reason, never free text from the patient. */
+        reason: z.string().min(1).max(256),
+        observationId: z.uuid().optional(),
+        raisedAt: isoTime,
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+
+/** `up/status`: the retained heartbeat. */
+export const agentStatusSchema = z.object({
+  agentId,
+  state: z.enum(['online', 'offline', 'revoked', 'degraded']),
+  sentAt: isoTime,
+  version: z.string().max(64),
+  queue: z.object({
+    depth: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+    oldestAgeMs: z.number().int().nonnegative(),
+    alarms: z.number().int().nonnegative(),
+  }),
+  devices: z
+    .array(
+      z.object({
+        id: z.string(),
+        driver: z.string(),
+        state: z.enum(['connected', 'connecting', 'disconnected', 'error', 'disabled']),
+        lastReadingAt: isoTime.optional(),
+        error: z.string().max(256).optional(),
+      }),
+    )
+    .max(256),
+  configVersion: z.number().int().nonnegative().optional(),
+});
+
+/** `down/ack`: sent by the hub only after the batch is committed. */
+export const ackSchema = z.object({
+  seq: z.number().int().nonnegative(),
+  kind: z.enum(['obs', 'alarm']),
+  /** Rows newly stored. */
+  stored: z.number().int().nonnegative(),
+  /** Rows already present (a resend). */
+  duplicates: z.number().int().nonnegative(),
+  /** Observation ids rejected as invalid; never retried. */
+  rejected: z.array(z.object({ id: z.string(), reason: z.string() })).default([]),
+  hubTime: isoTime,
+});
+
+/** `down/config`: retained, hub-pushed configuration; the agent answers in its status. */
+export const agentConfigPushSchema = z.object({
+  version: z.number().int().nonnegative(),
+  issuedAt: isoTime,
+  config: z.record(z.string(), z.unknown()),
+});
+
+export type ObservationBatch = z.infer<typeof observationBatchSchema>;
+export type AlarmMessage = z.infer<typeof alarmSchema>;
+export type AgentStatus = z.infer<typeof agentStatusSchema>;
+export type Ack = z.infer<typeof ackSchema>;
+export type AgentConfigPush = z.infer<typeof agentConfigPushSchema>;
+
+/** The payload schema of each message kind. */
+export const MESSAGE_SCHEMAS = {
+  obs: observationBatchSchema,
+  alarm: alarmSchema,
+  status: agentStatusSchema,
+  ack: ackSchema,
+  config: agentConfigPushSchema,
+} as const;
+
+export type MessageKind = keyof typeof MESSAGE_SCHEMAS;
+
+/** Maps each message kind to its payload type. */
+export interface MessageTypes {
+  obs: ObservationBatch;
+  alarm: AlarmMessage;
+  status: AgentStatus;
+  ack: Ack;
+  config: AgentConfigPush;
+}
+
+/**
+ * Validates a decoded message body against the schema of its kind.
+ *
+ * @throws {ObservationError} `INVALID`, naming each bad field (`observations.2.unit: …`).
+ */
+export function parseMessage<K extends MessageKind>(kind: K, input: unknown): MessageTypes[K] {
+  const result = MESSAGE_SCHEMAS[kind].safeParse(input);
+  if (!result.success) {
+    throw new ObservationError('INVALID', formatIssues(result.error, kind));
+  }
+
+  return result.data as MessageTypes[K];
+}
