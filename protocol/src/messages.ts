@@ -5,6 +5,12 @@ import { formatIssues, observationSchema } from './observation.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 const agentId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a valid agent id');
+// [W3C Trace Context: traceparent] carried inside the sealed body so a trace spans
+// agent → broker → ingest → alert → console without the broker seeing it.
+const traceparent = z
+  .string()
+  .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'not a W3C traceparent')
+  .optional();
 
 /** `up/obs`: a batch of readings. `seq` increases per agent and names the batch in `down/ack`. */
 export const observationBatchSchema = z.object({
@@ -12,6 +18,7 @@ export const observationBatchSchema = z.object({
   seq: z.number().int().nonnegative(),
   sentAt: isoTime,
   observations: z.array(observationSchema).min(1).max(5000),
+  traceparent,
 });
 
 /** `up/alarm`: a device or local alarm, sent before any queued batch. */
@@ -19,6 +26,7 @@ export const alarmSchema = z.object({
   agentId,
   seq: z.number().int().nonnegative(),
   sentAt: isoTime,
+  traceparent,
   alarms: z
     .array(
       z.object({
