@@ -1,0 +1,97 @@
+/**
+ * `npm start` / `sparkden start`: the whole hub in one process. By default on the embedded
+ * database with a demo agent and a simulated oximeter, printing the console URL and one
+ * demo user per role. Configuration comes from the environment (see README).
+ *
+ * Flags: `--no-demo` (no demo agent, no demo users), `--role hub|sfu`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+
+import { startHub, type Hub } from '../hub.js';
+import { ConfigError, loadHubConfig } from './hub-config.js';
+import { printWelcome } from './welcome.js';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+function fail(message: string): never {
+  process.stderr.write(`sparkden: ${message}\n`);
+  process.exit(78);
+}
+
+// The web client is a Vite build; a fresh clone has none until the first start makes it.
+function ensureWebClient(): void {
+  if (existsSync(join(repoRoot, 'web-client', 'dist', 'index.html'))) {
+    return;
+  }
+  process.stderr.write('sparkden: building the web client (first start only)…\n');
+  const r = spawnSync('npm', ['run', 'build', '-w', '@sparkden/web-client'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) {
+    process.stderr.write('sparkden: web client build failed; the API runs without it\n');
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { 'no-demo': { type: 'boolean' }, role: { type: 'string', default: 'hub' } },
+  });
+  if (values.role !== 'hub' && values.role !== 'sfu') {
+    fail(`--role must be "hub" or "sfu", not "${values.role}"`);
+  }
+  let config;
+  try {
+    config = loadHubConfig(process.env);
+  } catch (error) {
+    fail(error instanceof ConfigError ? error.message : String(error));
+  }
+  const logger = pino({ name: 'sparkden', level: config.logLevel });
+  ensureWebClient();
+
+  let hub: Hub;
+  try {
+    hub = await startHub({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      httpPort: config.httpPort,
+      httpHost: config.httpHost,
+      mqttPort: config.mqttPort,
+      mqttHost: config.mqttHost,
+      publicUrl: config.publicUrl,
+      redisUrl: config.redisUrl,
+      sfu: config.sfu,
+      demo: values['no-demo'] !== true,
+      logger,
+    });
+  } catch (error) {
+    logger.fatal({ err: error }, 'hub failed to start');
+    process.exit(1);
+  }
+  printWelcome(
+    hub,
+    config.databaseUrl === undefined ? `PGlite in ${config.dataDir}/pg` : 'PostgreSQL',
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    void hub.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+await main();

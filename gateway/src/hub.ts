@@ -1,0 +1,247 @@
+import { serveStatic } from '@hono/node-server/serve-static';
+import { createAdaptorServer } from '@hono/node-server';
+import {
+  attachConsole,
+  createAlertRoutes,
+  createAlertingService,
+  openDatabase,
+  type AlertEngine,
+  type AlertingService,
+  type ConsoleNamespace,
+  type Database,
+} from '@sparkden/alerting';
+import { mkdirSync, existsSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { Server as SocketServer } from 'socket.io';
+
+import type { DemoUser } from './demo.js';
+import { createGateway, type Gateway } from './gateway.js';
+import { sqlVitalsSource } from './fhir/vitals.js';
+import { startDemo, type DemoHandle } from './hub/demo-agent.js';
+import { attachVisits, type VisitsHandle } from './hub/visits.js';
+import { mountBilling } from './hub/billing.js';
+import { createHubMetrics, httpMetrics, metricsHandler, type HubMetrics } from './ops/metrics.js';
+
+/** Options of {@link startHub}. Everything has a development default. */
+export interface StartHubOptions {
+  /** Embedded database, development CA and keys live here (default `.data`). */
+  dataDir?: string;
+  /** PostgreSQL/TimescaleDB; embedded PGlite in `dataDir/pg` when absent. */
+  databaseUrl?: string;
+  /** HTTP port (default 8080; 0 picks a free one). */
+  httpPort?: number;
+  httpHost?: string;
+  /** MQTT over mutual TLS for agents (default 8883; 0 picks a free one). */
+  mqttPort?: number;
+  mqttHost?: string;
+  /** The public URL (issuer of tokens); default `http://localhost:<port>`. */
+  publicUrl?: string;
+  /** Run a demo agent with a simulated oximeter and seed the demo users. */
+  demo?: boolean;
+  /** The demo agent's log level (default `info`). */
+  demoAgentLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  /** The built web client to serve at `/` (default `web-client/dist`). */
+  webRoot?: string;
+  /** Video visits (default on; reported unavailable when the worker is not built). */
+  sfu?: boolean;
+  /** Redis, for consoles and visits across several hubs. */
+  redisUrl?: string;
+  logger?: Logger;
+}
+
+/** A running hub. */
+export interface Hub {
+  /** The HTTP base URL, e.g. `http://localhost:8080`. */
+  readonly url: string;
+  /** The URL agents connect to (`mqtts://…`). */
+  readonly mqttUrl: string;
+  readonly mqttPort: number;
+  readonly db: Database;
+  readonly gateway: Gateway;
+  readonly alerting: AlertingService;
+  readonly metrics: HubMetrics;
+  /** Seeded demo users (empty without `demo`). */
+  readonly demoUsers: DemoUser[];
+  readonly demo?: DemoHandle;
+  /** Stops the demo, the servers and the database, in that order. */
+  stop(): Promise<void>;
+}
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+function listen(server: HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      ok((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+// The alerting engine places each patient in one unit (its console room); the clinical
+// data may give several, the first is the home unit.
+async function syncPatientUnits(gateway: Gateway, engine: AlertEngine): Promise<void> {
+  for (const { patientId, units } of await gateway.listPatientUnits()) {
+    const unit = units[0];
+    if (unit !== undefined && engine.unitOf(patientId) !== unit) {
+      await engine.setPatientUnit(patientId, unit, 'system:hub');
+    }
+  }
+}
+
+/**
+ * Starts the whole hub in this process: database and migrations, the gateway (auth, audit,
+ * FHIR, billing), alerting (broker with mutual TLS, ingest, rules, console), video visits,
+ * the web client, health and metrics, and with `demo` a demo agent and simulated oximeter.
+ *
+ * @example
+ * ```ts
+ * const hub = await startHub({ httpPort: 0, mqttPort: 0, demo: true });
+ * console.log(hub.url, hub.demoUsers);
+ * await hub.stop();
+ * ```
+ */
+export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
+  const dataDir = resolve(options.dataDir ?? '.data');
+  const logger = options.logger ?? pino({ name: 'sparkden', level: 'info' });
+  const log = logger.child({ module: 'hub' });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const metrics = createHubMetrics();
+  let handler: (req: Request) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503 });
+  const server = createAdaptorServer({ fetch: (req: Request) => handler(req) }) as HttpServer;
+  const port = await listen(server, options.httpPort ?? 8080, options.httpHost ?? '0.0.0.0');
+  const url = options.publicUrl ?? `http://localhost:${port}`;
+  const db = await openDatabase(
+    options.databaseUrl === undefined
+      ? { dataDir: join(dataDir, 'pg') }
+      : { url: options.databaseUrl },
+  );
+  const closers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((error: unknown) => log.error({ err: error }, 'stop step failed'));
+    }
+  };
+  closers.push(() => db.close());
+  closers.push(
+    () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  );
+
+  try {
+    // The engine audits through the gateway, which is built after it.
+    const late: { gateway?: Gateway } = {};
+    const alerting = await createAlertingService({
+      dataDir,
+      db,
+      logger,
+      mqtt: { port: options.mqttPort ?? 8883, host: options.mqttHost },
+      engine: { audit: (event) => late.gateway?.audit(event as never) ?? Promise.resolve() },
+    });
+    closers.push(() => alerting.stop());
+    const gateway = await createGateway({
+      db,
+      logger,
+      keysDir: join(dataDir, 'keys'),
+      issuer: url,
+      vitals: sqlVitalsSource(db),
+    });
+    late.gateway = gateway;
+    closers.push(() => gateway.close());
+    await gateway.migrate();
+
+    const engine = alerting.engine;
+    if (engine === undefined) {
+      throw new Error('the alerting engine is required');
+    }
+    await syncPatientUnits(gateway, engine);
+
+    const app = gateway.app;
+    app.use('*', httpMetrics(metrics));
+    app.get('/metrics', metricsHandler(metrics));
+    app.get('/readyz', (c) => c.json({ status: 'ready' }));
+    gateway.mount(
+      '/api/fleet',
+      alerting.fleetRoutes((c, action) => gateway.authorize(c, `fleet.${action}`)),
+    );
+    gateway.mount(
+      '/api/alerting',
+      createAlertRoutes({
+        engine,
+        authorize: (c, action, scope) => gateway.authorize(c, `alerts.${action}`, scope),
+      }),
+    );
+    await mountBilling({ gateway, db, store: alerting.store });
+
+    const io = new SocketServer(server, { serveClient: false, cors: { origin: false } });
+    closers.push(() => new Promise<void>((ok) => void io.close(() => ok())));
+    const consoleNs: ConsoleNamespace = await attachConsole(io, {
+      engine,
+      authenticate: (token) => gateway.authenticateToken(token),
+      logger,
+    });
+    closers.push(() => Promise.resolve(consoleNs.close()));
+    const visits: VisitsHandle = await attachVisits({
+      io,
+      gateway,
+      enabled: options.sfu ?? true,
+      redisUrl: options.redisUrl,
+      logger,
+    });
+    closers.push(() => visits.stop());
+
+    const webRoot = options.webRoot ?? join(repoRoot, 'web-client', 'dist');
+    if (existsSync(join(webRoot, 'index.html'))) {
+      const root = relative(process.cwd(), webRoot) || '.';
+      app.use('/*', serveStatic({ root }));
+      app.get('/*', serveStatic({ root, path: 'index.html' }));
+    } else {
+      log.warn({ webRoot }, 'web client not built: run `npm run build -w @sparkden/web-client`');
+    }
+
+    const { mqtt } = await alerting.start();
+    handler = (req) => app.fetch(req);
+    log.info({ url, mqttPort: mqtt.tls }, 'hub listening');
+
+    let demoUsers: DemoUser[] = [];
+    let demo: DemoHandle | undefined;
+    if (options.demo === true) {
+      demoUsers = await gateway.seedDemoUsers();
+      await syncPatientUnits(gateway, engine);
+      demo = await startDemo({
+        hubUrl: `http://127.0.0.1:${port}`,
+        dataDir,
+        alerting,
+        logger,
+        agentLogLevel: options.demoAgentLogLevel,
+      });
+      closers.push(() => demo?.stop() ?? Promise.resolve());
+    }
+
+    return {
+      url,
+      mqttUrl: alerting.mqttUrl(),
+      mqttPort: mqtt.tls,
+      db,
+      gateway,
+      alerting,
+      metrics,
+      demoUsers,
+      demo,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
