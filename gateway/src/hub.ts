@@ -22,6 +22,12 @@ import type { DemoUser } from './demo.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { sqlVitalsSource } from './fhir/vitals.js';
 import { startDemo, type DemoHandle } from './hub/demo-agent.js';
+import { useRedisAdapter } from './hub/redis-adapter.js';
+import { auditFromAlert } from './hub/audit-adapters.js';
+import { fhirBillingPatients } from './hub/billing-patients.js';
+import { FhirRepository } from './fhir/repository.js';
+import { FieldCipher } from './crypto/field-cipher.js';
+import { loadKeyring } from './crypto/keyring-file.js';
 import { attachVisits, type VisitsHandle } from './hub/visits.js';
 import { mountBilling } from './hub/billing.js';
 import { createHubMetrics, httpMetrics, metricsHandler, type HubMetrics } from './ops/metrics.js';
@@ -42,12 +48,16 @@ export interface StartHubOptions {
   publicUrl?: string;
   /** Run a demo agent with a simulated oximeter and seed the demo users. */
   demo?: boolean;
+  /** The broker URL the demo agent is told (a load balancer in front of several hubs). */
+  demoMqttUrl?: string;
   /** The demo agent's log level (default `info`). */
   demoAgentLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
   /** The built web client to serve at `/` (default `web-client/dist`). */
   webRoot?: string;
   /** Video visits (default on; reported unavailable when the worker is not built). */
   sfu?: boolean;
+  /** Payer contracts and fee schedules (JSON); a demo practice's when absent. */
+  billingConfigFile?: string;
   /** Redis, for consoles and visits across several hubs. */
   redisUrl?: string;
   logger?: Logger;
@@ -146,7 +156,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       db,
       logger,
       mqtt: { port: options.mqttPort ?? 8883, host: options.mqttHost },
-      engine: { audit: (event) => late.gateway?.audit(event as never) ?? Promise.resolve() },
+      engine: { audit: (event) => late.gateway?.audit(auditFromAlert(event)) ?? Promise.resolve() },
     });
     closers.push(() => alerting.stop());
     const gateway = await createGateway({
@@ -181,19 +191,36 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
         authorize: (c, action, scope) => gateway.authorize(c, `alerts.${action}`, scope),
       }),
     );
-    await mountBilling({ gateway, db, store: alerting.store });
+    const repo = new FhirRepository(db, new FieldCipher(await loadKeyring(join(dataDir, 'keys'))));
+    const billing = await mountBilling({
+      gateway,
+      db,
+      configFile: options.billingConfigFile,
+      patients: fhirBillingPatients(repo),
+      logger,
+    });
 
     const io = new SocketServer(server, { serveClient: false, cors: { origin: false } });
     closers.push(() => new Promise<void>((ok) => void io.close(() => ok())));
+    if (options.redisUrl !== undefined) {
+      closers.push(await useRedisAdapter(io, options.redisUrl));
+      log.info('consoles fan out across hubs through Redis');
+    }
     const consoleNs: ConsoleNamespace = await attachConsole(io, {
       engine,
       authenticate: (token) => gateway.authenticateToken(token),
+      sharedDatabase: options.redisUrl !== undefined,
       logger,
     });
     closers.push(() => Promise.resolve(consoleNs.close()));
     const visits: VisitsHandle = await attachVisits({
       io,
       gateway,
+      repo,
+      store: alerting.store,
+      engine,
+      billing,
+      keysDir: join(dataDir, 'keys'),
       enabled: options.sfu ?? true,
       redisUrl: options.redisUrl,
       logger,
@@ -204,7 +231,9 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
     if (existsSync(join(webRoot, 'index.html'))) {
       const root = relative(process.cwd(), webRoot) || '.';
       app.use('/*', serveStatic({ root }));
-      app.get('/*', serveStatic({ root, path: 'index.html' }));
+      // The app routes by hash, so only the root needs index.html; an unknown /api or /fhir
+      // path keeps its 404 instead of answering with the page.
+      app.get('/', serveStatic({ root, path: 'index.html' }));
     } else {
       log.warn({ webRoot }, 'web client not built: run `npm run build -w @sparkden/web-client`');
     }
@@ -224,6 +253,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
         alerting,
         logger,
         agentLogLevel: options.demoAgentLogLevel,
+        mqttUrl: options.demoMqttUrl,
       });
       closers.push(() => demo?.stop() ?? Promise.resolve());
     }

@@ -78,6 +78,10 @@ function openPostgres(options: OpenDatabaseOptions): Database {
   // An idle client that loses its connection must not crash the process; the next query
   // gets a fresh connection from the pool.
   pool.on('error', () => undefined);
+  // A checked-out client whose connection dies between two queries (a transaction during an
+  // outage) emits 'error' on itself; without a listener that would end the process. The
+  // failed query rejects on its own, so the event carries nothing more to handle.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const base = wrapClient(pool);
 
   async function session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {

@@ -22,6 +22,10 @@ const envSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
   SPARKDEN_SFU: z.enum(['on', 'off']).default('on'),
+  SPARKDEN_DEMO_MQTT_URL: z
+    .string()
+    .regex(/^mqtts?:\/\/[^/]+$/, 'must be mqtts://host:port')
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
@@ -40,6 +44,7 @@ export interface HubConfig {
   logLevel: string;
   sfu: boolean;
   redisUrl?: string;
+  demoMqttUrl?: string;
 }
 
 /** A configuration value that is present but wrong. */
@@ -81,5 +86,6 @@ export function loadHubConfig(env: NodeJS.ProcessEnv): HubConfig {
     logLevel: e.SPARKDEN_LOG_LEVEL,
     sfu: e.SPARKDEN_SFU === 'on',
     redisUrl: e.REDIS_URL,
+    demoMqttUrl: e.SPARKDEN_DEMO_MQTT_URL,
   };
 }

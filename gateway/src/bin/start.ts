@@ -5,10 +5,7 @@
  *
  * Flags: `--no-demo` (no demo agent, no demo users), `--role hub|sfu`.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureWebClientBuilt } from '@sparkden/web-client';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 
@@ -16,25 +13,18 @@ import { startHub, type Hub } from '../hub.js';
 import { ConfigError, loadHubConfig } from './hub-config.js';
 import { printWelcome } from './welcome.js';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-
 function fail(message: string): never {
   process.stderr.write(`sparkden: ${message}\n`);
   process.exit(78);
 }
 
-// The web client is a Vite build; a fresh clone has none until the first start makes it.
-function ensureWebClient(): void {
-  if (existsSync(join(repoRoot, 'web-client', 'dist', 'index.html'))) {
-    return;
-  }
-  process.stderr.write('sparkden: building the web client (first start only)…\n');
-  const r = spawnSync('npm', ['run', 'build', '-w', '@sparkden/web-client'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (r.status !== 0) {
-    process.stderr.write('sparkden: web client build failed; the API runs without it\n');
+// The web client is a Vite build; a fresh clone has none until the first start makes it
+// (rebuilt only when missing or older than its sources).
+async function ensureWebClient(): Promise<void> {
+  try {
+    await ensureWebClientBuilt({ silent: true });
+  } catch (error) {
+    process.stderr.write(`sparkden: web client build failed (${String(error)}); the API runs on\n`);
   }
 }
 
@@ -52,7 +42,7 @@ async function main(): Promise<void> {
     fail(error instanceof ConfigError ? error.message : String(error));
   }
   const logger = pino({ name: 'sparkden', level: config.logLevel });
-  ensureWebClient();
+  await ensureWebClient();
 
   let hub: Hub;
   try {
@@ -65,6 +55,7 @@ async function main(): Promise<void> {
       mqttHost: config.mqttHost,
       publicUrl: config.publicUrl,
       redisUrl: config.redisUrl,
+      demoMqttUrl: config.demoMqttUrl,
       sfu: config.sfu,
       demo: values['no-demo'] !== true,
       logger,

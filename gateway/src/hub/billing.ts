@@ -1,16 +1,98 @@
-import type { Database, VitalsStore } from '@sparkden/alerting';
+import type { Database, Queryable } from '@sparkden/alerting';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 
+import {
+  BillingService,
+  BillingStore,
+  createBillingRoutes,
+  loadBillingConfig,
+  type DeviceDay,
+  type DeviceDaysSource,
+  type PatientDirectory,
+} from '../billing/index.js';
 import type { Gateway } from '../gateway.js';
+import type { GatewayEnv } from '../http/env.js';
+
+const DEMO_CONFIG = new URL('./billing-demo-config.json', import.meta.url);
 
 /** What {@link mountBilling} needs from the hub. */
 export interface MountBillingOptions {
   gateway: Gateway;
   db: Database;
-  store: VitalsStore;
+  /** Payer contracts and fee schedules (JSON); the demo practice's when absent. */
+  configFile?: string;
+  /** Where patient demographics and coverage come from, for claims. */
+  patients: PatientDirectory;
+  /** The practice's time zone, in which a device day is counted (default UTC). */
+  timeZone?: string;
+  logger: Logger;
 }
 
-/** Mounts the billing API at `/api/billing`, its device days read from the vitals store. */
-export async function mountBilling(_options: MountBillingOptions): Promise<void> {
-  // Wired once the billing module's service dependencies settle.
-  return Promise.resolve();
+/**
+ * Device days straight from the vitals store: one row per calendar day (in the practice's
+ * zone) and device with at least one reading, which is what the RPM supply codes count.
+ */
+export function sqlDeviceDays(db: Queryable, timeZone = 'UTC'): DeviceDaysSource {
+  return {
+    async deviceDays(patientId, from, to) {
+      const { rows } = await db.query<{ day: string; device_id: string; readings: number }>(
+        `select to_char((effective_at at time zone $4)::date, 'YYYY-MM-DD') as day,
+                device_id, count(*)::int8 as readings
+           from vitals.observation
+          where patient = $1
+            and effective_at >= ($2::date)::timestamp at time zone $4
+            and effective_at < ($3::date + 1)::timestamp at time zone $4
+          group by 1, 2
+          order by 1, 2`,
+        [patientId, from, to, timeZone],
+      );
+
+      return rows.map((r): DeviceDay => ({
+        day: r.day,
+        deviceId: r.device_id,
+        readings: r.readings,
+      }));
+    },
+  };
+}
+
+/**
+ * Mounts the billing API at `/api/billing`: RPM and telehealth coding from the device data,
+ * the minutes ledger, claims out as X12 837P, remittances and eligibility in.
+ *
+ * @throws {BillingError} `INVALID_CONFIG` naming each bad field of the configuration.
+ */
+export async function mountBilling(options: MountBillingOptions): Promise<BillingService> {
+  const raw = readFileSync(options.configFile ?? DEMO_CONFIG, 'utf8');
+  const config = loadBillingConfig(JSON.parse(raw) as unknown);
+  const store = await BillingStore.open({ db: options.db });
+  const service = new BillingService({
+    store,
+    config,
+    deviceDays: sqlDeviceDays(options.db, options.timeZone),
+    patients: options.patients,
+  });
+  const { gateway } = options;
+  gateway.mount(
+    '/api/billing',
+    createBillingRoutes({
+      service,
+      authorize: (c, action, scope) => gateway.authorize(c, `billing.${action}`, scope),
+      audit: async (c, record) => {
+        const caller = (c.var as Partial<GatewayEnv['Variables']>).caller;
+        await gateway.audit({
+          action: `billing.${record.action}`,
+          actor: { sub: record.actor, role: caller?.role ?? 'billing' },
+          resource: record.claimId === undefined ? 'Claim' : `Claim/${record.claimId}`,
+          patientId: record.patientId,
+          outcome: record.outcome,
+          purpose: 'HPAYMT',
+        });
+      },
+    }),
+  );
+  options.logger.child({ module: 'hub:billing' }).info('billing mounted at /api/billing');
+
+  return service;
 }

@@ -1,5 +1,4 @@
 import type { AlertingService } from '@sparkden/alerting';
-import { startSerialSimulator, type SerialSimulator } from '@sparkden/device-drivers';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +12,45 @@ const agentBin = fileURLToPath(
 );
 const run = promisify(execFile);
 
+/** A simulator in its own process: the device lives on whatever happens to the hub. */
+async function startSimulatorProcess(
+  pidFile: string,
+): Promise<{ path: string; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [agentBin, 'simulate', '--driver', 'contec-cms50d', '--scenario', 'desaturation'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const path = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) {
+        ok(line.trim());
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`simulator exited with ${code}`)));
+  });
+  writeFileSync(pidFile, String(child.pid), { mode: 0o600 });
+
+  return {
+    path,
+    stop: () => stopChild(child),
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise((ok) => child.once('exit', ok));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
   /** The hub's HTTP base URL the agent enrolls against. */
@@ -23,6 +61,8 @@ export interface DemoOptions {
   patientId?: string;
   logger: Logger;
   agentLogLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  /** Overrides the broker URL the hub gives at enrollment. */
+  mqttUrl?: string;
 }
 
 /** The running demo: a simulated oximeter on a pseudo-terminal and an agent process. */
@@ -44,16 +84,13 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   const configFile = join(stateDir, 'agent.yaml');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 
-  const simulator: SerialSimulator = await startSerialSimulator({
-    driver: 'contec-cms50d',
-    scenario: 'desaturation',
-  });
+  const simulator = await startSimulatorProcess(join(stateDir, 'simulator.pid'));
   writeFileSync(
     configFile,
     stringify({
       stateDir,
       logLevel: options.agentLogLevel ?? 'info',
-      hub: { url: options.hubUrl },
+      hub: { url: options.hubUrl, mqttUrl: options.mqttUrl },
       devices: [
         {
           id: 'demo-oximeter-1',
@@ -94,13 +131,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
     devicePath: simulator.path,
     agentStateDir: stateDir,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((ok) => child.once('exit', ok));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child);
       await simulator.stop();
     },
   };

@@ -1,0 +1,989 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { Observation } from '@sparkden/protocol';
+import pino from 'pino';
+
+import type { Database } from '../db/index.js';
+import {
+  alertingTracer,
+  contextFromTraceparent,
+  traceparentOf,
+  type BatchOrigin,
+} from '../ingest/trace-context.js';
+import { DEFAULT_RULES } from '../rules/defaults.js';
+import { alarmOutcome, type DeviceAlarm } from '../rules/device.js';
+import { applyOverride } from '../rules/overrides.js';
+import { PatientEvaluator } from '../rules/patient-evaluator.js';
+import { toReadings } from '../rules/readings.js';
+import { RuleStore } from '../rules/rule-store.js';
+import { evaluateStale, type DeviceSeen } from '../rules/stale.js';
+import {
+  defaultProfile,
+  type PatientProfile,
+  type Reading,
+  type Rule,
+  type RuleOutcome,
+  type RuleOverride,
+  severityRank,
+} from '../rules/types.js';
+import { AlertStore, type PendingTransition } from './alert-store.js';
+import { AlertError } from './errors.js';
+import {
+  advanceEscalation,
+  DEFAULT_POLICIES,
+  defaultPolicyId,
+  startEscalation,
+  type EscalationPolicy,
+} from './escalation.js';
+import {
+  acknowledgeAlert,
+  autoResolve,
+  createAlert,
+  fingerprintOf,
+  latches,
+  markCleared,
+  markNonActionable,
+  refire,
+  reopen,
+  resolveAlert,
+} from './lifecycle.js';
+import { migrateAlerting } from './migrations.js';
+import { RuleMemory, type Remembered } from './rule-memory.js';
+import { checkSilence, isSilenced } from './silences.js';
+import type { Alert, AlertEvent, AlertEventKind, AuditSink, Clock, Silence } from './types.js';
+
+/** Options of {@link AlertEngine.open}. */
+export interface AlertEngineOptions {
+  db: Database;
+  /** Epoch milliseconds; inject a controllable clock in tests. Default `Date.now`. */
+  clock?: Clock;
+  /** The gateway's audit trail; every transition is also kept in `alerting.alert_events`. */
+  audit?: AuditSink;
+  policies?: readonly EscalationPolicy[];
+  /** Which policy an alert follows (default by severity: {@link defaultPolicyId}). */
+  policyFor?: (alert: Alert) => string;
+  /** The unit of a patient no one has placed yet. Default `'unassigned'`. */
+  defaultUnit?: string;
+  /** How often `start()` ticks. Default 1000 ms. */
+  tickIntervalMs?: number;
+  /** Rules seeded into a fresh database. Default {@link DEFAULT_RULES}. */
+  seedRules?: readonly Rule[];
+  logger?: pino.Logger;
+}
+
+/** Events of an {@link AlertEngine}. */
+export interface AlertEngineEvents {
+  /** A new alert. `origin` is set when a committed batch caused it (not a tick or a user). */
+  alertRaised: [event: AlertEvent, origin?: BatchOrigin];
+  /** Any later transition of an alert. */
+  alertUpdated: [event: AlertEvent, origin?: BatchOrigin];
+  /** Every event, raised or updated, in cursor order. */
+  alertEvent: [event: AlertEvent, origin?: BatchOrigin];
+  /** A committed batch went through the rules: seconds spent, queue wait excluded. */
+  batchEvaluated: [evaluation: BatchEvaluation];
+}
+
+/** What {@link AlertEngine} reports in `batchEvaluated`. */
+export interface BatchEvaluation {
+  kind: 'obs' | 'alarm';
+  /** Observations or alarms in the batch. */
+  items: number;
+  /** Rule evaluation and the alerts' commit, in seconds. */
+  seconds: number;
+  /** Alert events the batch produced. */
+  events: number;
+}
+
+/**
+ * The rule engine and alert lifecycle. Keeps each patient's rule state in memory and the
+ * `alerting` schema as the record; every change goes through one queue, so events are
+ * stored and emitted in cursor order. Reopening on the same database resumes open alerts,
+ * their escalation and the rules' memory.
+ *
+ * @example
+ * ```ts
+ * const engine = await AlertEngine.open({ db, audit });
+ * engine.on('alertRaised', (e) => console.log(e.alert.title));
+ * await engine.handleObservations(batch.observations); // after the batch is committed
+ * engine.start();
+ * ```
+ */
+export class AlertEngine extends EventEmitter<AlertEngineEvents> {
+  readonly store: AlertStore;
+  readonly rules: RuleStore;
+  readonly #memory: RuleMemory;
+  readonly #clock: Clock;
+  readonly #audit?: AuditSink;
+  readonly #policies: Map<string, EscalationPolicy>;
+  readonly #policyFor: (alert: Alert) => string;
+  readonly #defaultUnit: string;
+  readonly #tickMs: number;
+  readonly #log: pino.Logger;
+  readonly #open = new Map<string, Alert>();
+  readonly #patients = new Map<string, PatientEvaluator>();
+  readonly #profiles = new Map<string, PatientProfile>();
+  readonly #units = new Map<string, string>();
+  readonly #devices = new Map<string, DeviceSeen>();
+  readonly #seenAlarms = new Set<string>();
+  readonly #pendingDevices = new Map<string, DeviceSeen>();
+  readonly #pendingMemory = new Map<string, Remembered>();
+  #rules: Rule[] = [];
+  #overrides = new Map<string, RuleOverride>();
+  #silences: Silence[] = [];
+  #queue: Promise<unknown> = Promise.resolve();
+  #timer?: NodeJS.Timeout;
+  #closed = false;
+  #lastPrune = 0;
+  readonly #effective = new Map<string, Rule[]>();
+  #trendCodes = new Set<string>();
+  #flushing?: Promise<void>;
+  #batch?: PendingTransition[];
+  #evaluating?: { span: Span; origin?: BatchOrigin; events: number };
+
+  private constructor(options: AlertEngineOptions) {
+    super();
+    this.store = new AlertStore(options.db);
+    this.rules = new RuleStore(options.db);
+    this.#memory = new RuleMemory(options.db);
+    this.#clock = options.clock ?? Date.now;
+    this.#audit = options.audit;
+    this.#policies = new Map((options.policies ?? DEFAULT_POLICIES).map((p) => [p.id, p]));
+    this.#policyFor = options.policyFor ?? ((a) => defaultPolicyId(a.severity));
+    this.#defaultUnit = options.defaultUnit ?? 'unassigned';
+    this.#tickMs = options.tickIntervalMs ?? 1000;
+    this.#log = (options.logger ?? pino({ enabled: false })).child({ module: 'alerting:engine' });
+  }
+
+  /** Migrates the `alerting` schema, seeds default rules and restores the engine's state. */
+  static async open(options: AlertEngineOptions): Promise<AlertEngine> {
+    const engine = new AlertEngine(options);
+    await migrateAlerting(options.db);
+    await engine.rules.seed(options.seedRules ?? DEFAULT_RULES, engine.#nowIso());
+    await engine.#restore();
+
+    return engine;
+  }
+
+  // ---- inputs ------------------------------------------------------------------------
+
+  /**
+   * Evaluates committed observations. Resolves once the alerts they raised are stored.
+   * `origin` (from ingest) continues the batch's trace and times its alerts.
+   */
+  handleObservations(observations: readonly Observation[], origin?: BatchOrigin): Promise<void> {
+    return this.#evaluate('obs', observations.length, origin, () =>
+      this.#batched(async () => {
+        const readings = observations.flatMap(toReadings).sort((a, b) => a.at - b.at);
+        const touched = new Map<string, DeviceSeen>();
+        for (const reading of readings) {
+          // Applied reading by reading: a batch replayed after an outage may both raise and
+          // clear the same condition, and the clear must see the alert the raise opened.
+          const ev = this.#evaluator(reading.patientId);
+          const rules = this.#rulesFor(reading.patientId);
+          for (const o of ev.observe(reading, rules, this.#isOpenFor(reading.patientId))) {
+            await this.#apply(o);
+          }
+          touched.set(reading.deviceId, this.#touch(reading));
+        }
+        for (const d of touched.values()) {
+          await this.#applyStale(d);
+        }
+        // Rule memory is flushed by tick() and close(), off the alert path: losing a second
+        // of it in a crash costs at most a NEWS2 input the next reading restores.
+        for (const d of touched.values()) {
+          this.#pendingDevices.set(d.deviceId, d);
+        }
+        for (const m of this.#memorable(readings)) {
+          const key =
+            m.kind === 'latest'
+              ? `${m.reading.patientId}|${m.reading.code}`
+              : m.reading.observationId;
+          this.#pendingMemory.set(`${m.kind}|${key}`, m);
+        }
+      }),
+    );
+  }
+
+  /** Passes device-reported alarms (`up/alarm`) through as alerts. */
+  handleAlarms(
+    agentId: string,
+    alarms: readonly DeviceAlarm[],
+    origin?: BatchOrigin,
+  ): Promise<void> {
+    return this.#evaluate('alarm', alarms.length, origin, () =>
+      this.#batched(async () => {
+        const rule = this.#rules.find((r) => r.kind === 'device-alarm');
+        if (rule === undefined || rule.kind !== 'device-alarm' || !rule.enabled) {
+          return;
+        }
+        for (const alarm of alarms) {
+          if (this.#seenAlarms.has(alarm.id)) {
+            continue;
+          }
+          this.#remember(alarm.id);
+          await this.#apply(alarmOutcome(rule, agentId, alarm));
+        }
+      }),
+    );
+  }
+
+  /** Evaluates time-based rules (`for` windows, no-data) and due escalations. */
+  tick(): Promise<void> {
+    return this.#run(() =>
+      this.#batched(async () => {
+        const now = this.#clock();
+        for (const [patientId, ev] of this.#patients) {
+          for (const o of ev.tick(now, this.#rulesFor(patientId))) {
+            await this.#apply(o);
+          }
+        }
+        for (const d of this.#devices.values()) {
+          await this.#applyStale(d);
+        }
+        await this.#escalateDue(now);
+        // Off the queue: the memory tables are not on the alert path.
+        this.#flushing ??= this.#flushMemory()
+          .catch((error: unknown) =>
+            this.#log.warn({ err: error }, 'rule memory flush failed; retried next tick'),
+          )
+          .finally(() => (this.#flushing = undefined));
+      }),
+    );
+  }
+
+  /** Ticks every `tickIntervalMs` until {@link stop}. */
+  start(): void {
+    if (this.#closed) {
+      throw new AlertError('CLOSED', 'the engine is closed');
+    }
+    if (this.#timer !== undefined) {
+      return;
+    }
+
+    this.#timer = setInterval(() => {
+      this.tick().catch((error: unknown) => {
+        this.#log.error({ err: error }, 'tick failed');
+      });
+    }, this.#tickMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Stops the timer and waits for queued work; later calls throw `CLOSED`. */
+  async close(): Promise<void> {
+    this.stop();
+    const flushed = this.#run(async () => {
+      await this.#flushing;
+      await this.#flushMemory();
+    });
+    this.#closed = true;
+    await flushed;
+  }
+
+  // ---- commands ----------------------------------------------------------------------
+
+  /** Acknowledges an open alert; idempotent for one already acknowledged. */
+  acknowledge(id: string, actor: string, note?: string): Promise<Alert> {
+    return this.#command(id, async (alert) => {
+      if (alert.status === 'acknowledged') {
+        return alert;
+      }
+
+      return this.#transition(
+        acknowledgeAlert(alert, actor, this.#nowIso()),
+        'acknowledged',
+        actor,
+        { note },
+      );
+    });
+  }
+
+  /** Resolves an open alert. If its condition persists, the rule may fire it again. */
+  resolve(id: string, actor: string, note?: string): Promise<Alert> {
+    return this.#command(id, async (alert) => {
+      const next = await this.#transition(
+        resolveAlert(alert, actor, this.#nowIso()),
+        'resolved',
+        actor,
+        { note },
+      );
+      this.#patients.get(alert.patientId)?.reset(alert.ruleId, alert.code);
+
+      return next;
+    });
+  }
+
+  /** Moves an open alert to the next target of its escalation chain now. */
+  escalate(id: string, actor: string): Promise<Alert> {
+    return this.#command(id, async (alert) => {
+      if (alert.status === 'resolved') {
+        throw new AlertError('INVALID_TRANSITION', `alert ${id} is resolved`);
+      }
+      const now = this.#clock();
+      const policy = this.#policy(alert);
+      const state = alert.escalation ?? startEscalation(policy, now);
+      const next = advanceEscalation(policy, state, now, true) ?? state;
+      const updated = { ...alert, escalation: next, updatedAt: this.#nowIso() };
+
+      return this.#transition(updated, 'escalated', actor, { target: next.target, manual: true });
+    });
+  }
+
+  /** Marks an alert (open or resolved) as not needing clinical action. */
+  markNonActionable(id: string, actor: string, reason?: string): Promise<Alert> {
+    return this.#command(id, (alert) => {
+      const next = markNonActionable(alert, actor, this.#nowIso(), reason);
+
+      return this.#transition(next, 'marked-non-actionable', actor, { reason });
+    });
+  }
+
+  /**
+   * Silences non-urgent alerts matching a unit or patient (optionally a rule and code)
+   * until `endsAt`. Urgent alerts are never silenced.
+   *
+   * @throws {AlertError} `INVALID_SILENCE`.
+   */
+  silence(
+    input: {
+      unit?: string;
+      patientId?: string;
+      ruleId?: string;
+      code?: string;
+      endsAt: string;
+      reason?: string;
+    },
+    actor: string,
+  ): Promise<Silence> {
+    return this.#run(async () => {
+      const now = this.#nowIso();
+      const silence: Silence = {
+        ...input,
+        id: randomUUID(),
+        startsAt: now,
+        createdBy: actor,
+        createdAt: now,
+      };
+      checkSilence(silence);
+
+      await this.store.addSilence(silence);
+      this.#silences.push(silence);
+      await this.#auditConfig(actor, 'silence.create', `Silence/${silence.id}`, silence.patientId, {
+        ...input,
+      });
+      for (const alert of [...this.#open.values()]) {
+        if (isSilenced([silence], alert, this.#clock())) {
+          await this.#transition({ ...alert, updatedAt: now }, 'silenced', actor, {
+            silenceId: silence.id,
+            endsAt: silence.endsAt,
+          });
+        }
+      }
+
+      return silence;
+    });
+  }
+
+  /** Silences in force now or later. */
+  activeSilences(): Silence[] {
+    const now = this.#clock();
+
+    return this.#silences.filter((s) => Date.parse(s.endsAt) > now);
+  }
+
+  /** Ends a silence now. */
+  endSilence(id: string, actor: string): Promise<boolean> {
+    return this.#run(async () => {
+      const now = this.#nowIso();
+      const ended = await this.store.endSilence(id, now);
+      this.#silences = this.#silences.map((s) => (s.id === id ? { ...s, endsAt: now } : s));
+      if (ended) {
+        await this.#auditConfig(actor, 'silence.end', `Silence/${id}`, undefined, {});
+      }
+
+      return ended;
+    });
+  }
+
+  /** Places a patient in a care unit; alerts raised afterwards go to that unit's room. */
+  setPatientUnit(patientId: string, unit: string, actor: string): Promise<void> {
+    return this.#run(async () => {
+      if (unit.length === 0 || unit.length > 64) {
+        throw new TypeError('"unit" must be 1 to 64 characters');
+      }
+      await this.#memory.setUnit(patientId, unit, actor, this.#nowIso());
+      this.#units.set(patientId, unit);
+      await this.#auditConfig(actor, 'patient-unit.set', `PatientUnit/${patientId}`, patientId, {
+        unit,
+      });
+    });
+  }
+
+  /** The care unit of a patient. */
+  unitOf(patientId: string): string {
+    return this.#units.get(patientId) ?? this.#defaultUnit;
+  }
+
+  /** Sets a patient's NEWS2 profile and conditions; re-scores at once. */
+  setProfile(profile: PatientProfile, actor: string): Promise<PatientProfile> {
+    return this.#run(async () => {
+      const stored = await this.rules.setProfile(profile, actor, this.#nowIso());
+      this.#profiles.set(stored.patientId, stored);
+      await this.#auditConfig(
+        actor,
+        'profile.set',
+        `PatientProfile/${stored.patientId}`,
+        stored.patientId,
+        {},
+      );
+      const ev = this.#evaluator(stored.patientId);
+      const isOpen = this.#isOpenFor(stored.patientId);
+      for (const o of ev.reprofile(
+        stored,
+        this.#rulesFor(stored.patientId),
+        this.#clock(),
+        isOpen,
+      )) {
+        await this.#apply(o);
+      }
+
+      return stored;
+    });
+  }
+
+  profileOf(patientId: string): PatientProfile {
+    return this.#profiles.get(patientId) ?? defaultProfile(patientId);
+  }
+
+  /** Sets a device's expected cadence for the no-data rule. */
+  setDeviceCadence(deviceId: string, cadenceMs: number | null, actor: string): Promise<boolean> {
+    return this.#run(async () => {
+      if (cadenceMs !== null && !(cadenceMs > 0)) {
+        throw new TypeError('"cadenceMs" must be > 0 or null');
+      }
+      const found = await this.#memory.setCadence(deviceId, cadenceMs);
+      const d = this.#devices.get(deviceId);
+      if (d !== undefined) {
+        this.#devices.set(deviceId, { ...d, cadenceMs: cadenceMs ?? undefined });
+      }
+      await this.#auditConfig(actor, 'device-cadence.set', `Device/${deviceId}`, d?.patientId, {
+        cadenceMs,
+      });
+
+      return found;
+    });
+  }
+
+  /** Creates or replaces a rule and applies it at once. */
+  putRule(rule: Rule, actor: string): Promise<Rule> {
+    return this.#configure(actor, 'rule.put', `Rule/${rule.id}`, undefined, () =>
+      this.rules.putRule(rule, actor, this.#nowIso()),
+    );
+  }
+
+  deleteRule(id: string, actor: string): Promise<boolean> {
+    return this.#configure(actor, 'rule.delete', `Rule/${id}`, undefined, () =>
+      this.rules.deleteRule(id, actor, this.#nowIso()),
+    );
+  }
+
+  /** Sets a clinician's per-patient override (thresholds, durations, enabled). */
+  setOverride(
+    input: { ruleId: string; patientId: string; params: Record<string, unknown>; reason?: string },
+    actor: string,
+  ) {
+    return this.#configure(
+      actor,
+      'override.set',
+      `RuleOverride/${input.ruleId}`,
+      input.patientId,
+      () => this.rules.setOverride(input, actor, this.#nowIso()),
+    );
+  }
+
+  deleteOverride(ruleId: string, patientId: string, actor: string): Promise<boolean> {
+    return this.#configure(actor, 'override.delete', `RuleOverride/${ruleId}`, patientId, () =>
+      this.rules.deleteOverride(ruleId, patientId, actor, this.#nowIso()),
+    );
+  }
+
+  /** The rules in force, before per-patient overrides. */
+  currentRules(): readonly Rule[] {
+    return this.#rules;
+  }
+
+  /** An open alert from memory, else any alert from the database. */
+  async get(id: string): Promise<Alert | undefined> {
+    const open = [...this.#open.values()].find((a) => a.id === id);
+
+    return open === undefined
+      ? this.#withSilence(await this.store.get(id))
+      : this.#withSilence(open);
+  }
+
+  /** Open alerts, grouped per patient (most severe group first). */
+  openByPatient(units?: string[]): Array<{ patientId: string; unit: string; alerts: Alert[] }> {
+    const groups = new Map<string, Alert[]>();
+    for (const a of this.#open.values()) {
+      if (units === undefined || units.includes('*') || units.includes(a.unit)) {
+        groups.set(a.patientId, [
+          ...(groups.get(a.patientId) ?? []),
+          this.#withSilence(a) as Alert,
+        ]);
+      }
+    }
+    const rank = (as: Alert[]) => Math.max(...as.map((a) => severityRank(a.severity)));
+
+    return [...groups]
+      .map(([patientId, alerts]) => ({ patientId, unit: alerts[0]?.unit ?? '', alerts }))
+      .sort((x, y) => rank(y.alerts) - rank(x.alerts));
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  // One span per committed batch ('alert.evaluate', a child of ingest's 'ingest.batch'),
+  // started when the batch is handed over so it shows the wait in the engine's queue.
+  #evaluate(
+    kind: 'obs' | 'alarm',
+    items: number,
+    origin: BatchOrigin | undefined,
+    fn: () => Promise<void>,
+  ): Promise<void> {
+    const span = alertingTracer().startSpan(
+      'alert.evaluate',
+      { attributes: { 'sparkden.batch.kind': kind, 'sparkden.batch.items': items } },
+      contextFromTraceparent(origin?.traceparent),
+    );
+    const run = this.#run(async () => {
+      const started = performance.now();
+      this.#evaluating = { span, origin, events: 0 };
+      try {
+        await fn();
+      } finally {
+        const events = this.#evaluating.events;
+        this.#evaluating = undefined;
+        const seconds = (performance.now() - started) / 1000;
+        this.emit('batchEvaluated', { kind, items, seconds, events });
+      }
+    });
+
+    return run.then(
+      () => span.end(),
+      (error: unknown) => {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
+        span.end();
+        throw error;
+      },
+    );
+  }
+
+  // The console listens to `alertEvent`: a span around the emit ('alert.publish') times the
+  // push, and is the active span then so a listener's own spans (with a context manager
+  // registered) join the trace.
+  #publish(event: AlertEvent): void {
+    const evaluating = this.#evaluating;
+    if (evaluating === undefined) {
+      this.emit(event.kind === 'raised' ? 'alertRaised' : 'alertUpdated', event);
+      this.emit('alertEvent', event);
+
+      return;
+    }
+
+    evaluating.events++;
+    const parent = trace.setSpan(context.active(), evaluating.span);
+    const span = alertingTracer().startSpan(
+      'alert.publish',
+      { attributes: { 'sparkden.alert.event': event.kind, 'sparkden.alert.cursor': event.cursor } },
+      parent,
+    );
+    const origin =
+      evaluating.origin === undefined
+        ? undefined
+        : { receivedAt: evaluating.origin.receivedAt, traceparent: traceparentOf(span) };
+    try {
+      context.with(trace.setSpan(parent, span), () => {
+        this.emit(event.kind === 'raised' ? 'alertRaised' : 'alertUpdated', event, origin);
+        this.emit('alertEvent', event, origin);
+      });
+    } finally {
+      span.end();
+    }
+  }
+
+  #run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(new AlertError('CLOSED', 'the engine is closed'));
+    }
+    const result = this.#queue.then(fn);
+    this.#queue = result.catch(() => undefined);
+
+    return result;
+  }
+
+  #command(id: string, fn: (alert: Alert) => Promise<Alert>): Promise<Alert> {
+    return this.#run(async () => {
+      const alert = [...this.#open.values()].find((a) => a.id === id) ?? (await this.store.get(id));
+      if (alert === undefined) {
+        throw new AlertError('NOT_FOUND', `no alert ${id}`);
+      }
+
+      return fn(alert);
+    });
+  }
+
+  #configure<T>(
+    actor: string,
+    action: string,
+    entity: string,
+    patientId: string | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    return this.#run(async () => {
+      const result = await fn();
+      await this.#reloadRules();
+      await this.#auditConfig(actor, action, entity, patientId, {});
+
+      return result;
+    });
+  }
+
+  async #restore(): Promise<void> {
+    await this.#reloadRules();
+    for (const p of await this.rules.profiles()) {
+      this.#profiles.set(p.patientId, p);
+    }
+    for (const [patient, unit] of await this.#memory.units()) {
+      this.#units.set(patient, unit);
+    }
+    for (const d of await this.#memory.devices()) {
+      this.#devices.set(d.deviceId, d);
+    }
+    this.#silences = await this.store.silencesEndingAfter(this.#nowIso());
+    for (const r of await this.#memory.recall()) {
+      this.#evaluator(r.reading.patientId).restore(r.reading, r.kind);
+    }
+    const now = this.#clock();
+    for (const alert of await this.store.open()) {
+      this.#open.set(alert.fingerprint, alert);
+      if (alert.ruleKind === 'threshold' && alert.clearedAt === undefined) {
+        this.#evaluator(alert.patientId).markFiring(alert.ruleId, now);
+      }
+    }
+  }
+
+  async #reloadRules(): Promise<void> {
+    this.#rules = await this.rules.rules();
+    this.#overrides = new Map(
+      (await this.rules.overrides()).map((o) => [`${o.ruleId}|${o.patientId}`, o]),
+    );
+    this.#effective.clear();
+    this.#trendCodes = new Set(this.#rules.flatMap((r) => (r.kind === 'trend' ? [r.code] : [])));
+  }
+
+  #rulesFor(patientId: string): Rule[] {
+    let rules = this.#effective.get(patientId);
+    if (rules === undefined) {
+      rules = this.#rules.map((r) => applyOverride(r, this.#overrides.get(`${r.id}|${patientId}`)));
+      this.#effective.set(patientId, rules);
+    }
+
+    return rules;
+  }
+
+  #evaluator(patientId: string): PatientEvaluator {
+    let ev = this.#patients.get(patientId);
+    if (ev === undefined) {
+      ev = new PatientEvaluator(this.profileOf(patientId));
+      this.#patients.set(patientId, ev);
+    }
+
+    return ev;
+  }
+
+  #isOpenFor(patientId: string) {
+    return (ruleId: string, code: string) => this.#open.has(fingerprintOf(ruleId, patientId, code));
+  }
+
+  #touch(r: Reading): DeviceSeen {
+    const prev = this.#devices.get(r.deviceId);
+    const d: DeviceSeen = {
+      deviceId: r.deviceId,
+      patientId: r.patientId,
+      code: r.code,
+      lastAt: Math.max(prev?.lastAt ?? 0, r.at),
+      cadenceMs: prev?.cadenceMs,
+    };
+    this.#devices.set(r.deviceId, d);
+
+    return d;
+  }
+
+  async #applyStale(d: DeviceSeen): Promise<void> {
+    for (const rule of this.#rulesFor(d.patientId)) {
+      if (rule.kind === 'stale' && rule.enabled) {
+        const open = this.#isOpenFor(d.patientId)(rule.id, `device/${d.deviceId}`);
+        const o = evaluateStale(rule, d, this.#clock(), open);
+        if (o !== undefined) {
+          await this.#apply(o);
+        }
+      }
+    }
+  }
+
+  async #flushMemory(): Promise<void> {
+    const devices = [...this.#pendingDevices.values()];
+    const memory = [...this.#pendingMemory.values()];
+    this.#pendingDevices.clear();
+    this.#pendingMemory.clear();
+    await this.#memory.touchDevices(devices);
+    await this.#memory.remember(memory);
+    const now = this.#clock();
+    if (now - this.#lastPrune >= 3_600_000) {
+      this.#lastPrune = now;
+      const windows = this.#rules.flatMap((r) => (r.kind === 'trend' ? [r.windowMs] : []));
+      await this.#memory.prune(new Date(now - Math.max(0, ...windows) * 2).toISOString());
+    }
+  }
+
+  #memorable(readings: readonly Reading[]): Remembered[] {
+    const trendCodes = this.#trendCodes;
+    const latest = new Map<string, Reading>();
+    const out: Remembered[] = [];
+    for (const r of readings) {
+      const ev = this.#patients.get(r.patientId);
+      const isLatest =
+        ev?.latest[r.code as keyof typeof ev.latest]?.observationId === r.observationId;
+      if (isLatest) {
+        latest.set(`${r.patientId}|${r.code}`, r);
+      }
+      if (trendCodes.has(r.code)) {
+        out.push({ kind: 'sample', reading: r });
+      }
+    }
+
+    return [
+      ...out,
+      ...[...latest.values()].map((reading) => ({ kind: 'latest' as const, reading })),
+    ];
+  }
+
+  #remember(alarmId: string): void {
+    this.#seenAlarms.add(alarmId);
+    if (this.#seenAlarms.size > 10_000) {
+      const oldest = this.#seenAlarms.values().next().value;
+      if (oldest !== undefined) {
+        this.#seenAlarms.delete(oldest);
+      }
+    }
+  }
+
+  #policy(alert: Alert): EscalationPolicy {
+    const id = this.#policyFor(alert);
+    const policy = this.#policies.get(id);
+    if (policy === undefined) {
+      throw new TypeError(`no escalation policy "${id}"`);
+    }
+
+    return policy;
+  }
+
+  async #apply(o: RuleOutcome): Promise<void> {
+    const fp = fingerprintOf(o.ruleId, o.patientId, o.code);
+    const open = this.#open.get(fp);
+    const now = this.#nowIso();
+
+    if (o.action === 'clear') {
+      if (open === undefined || open.clearedAt !== undefined) {
+        return;
+      }
+      const acknowledged = open.status === 'acknowledged';
+      const next = latches(open.severity, acknowledged)
+        ? markCleared({ ...open, explanation: o.explanation }, now)
+        : autoResolve({ ...open, explanation: o.explanation }, now);
+      await this.#transition(
+        next,
+        next.status === 'resolved' ? 'resolved' : 'condition-cleared',
+        'system',
+        {},
+      );
+
+      return;
+    }
+
+    if (open === undefined) {
+      const draft = createAlert(o, this.unitOf(o.patientId), now, {
+        policyId: '',
+        step: -1,
+        round: 0,
+        target: '',
+      });
+      const policy = this.#policy(draft);
+      const silenced = isSilenced(this.#silences, draft, this.#clock());
+      const escalation = silenced
+        ? { policyId: policy.id, step: -1, round: 0, target: '', nextAt: now }
+        : startEscalation(policy, this.#clock());
+      await this.#transition({ ...draft, escalation }, 'raised', 'system', {
+        target: escalation.target,
+      });
+
+      return;
+    }
+
+    const changed = refire(open, o, now);
+    if (changed === undefined) {
+      return;
+    }
+    const next = changed.worse
+      ? reopen(changed.alert, startEscalation(this.#policy(changed.alert), this.#clock()))
+      : changed.alert;
+    await this.#transition(next, 'updated', 'system', { from: open.severity, to: next.severity });
+  }
+
+  async #escalateDue(now: number): Promise<void> {
+    for (const alert of [...this.#open.values()]) {
+      const e = alert.escalation;
+      if (
+        alert.status !== 'firing' ||
+        e?.nextAt === undefined ||
+        isSilenced(this.#silences, alert, now)
+      ) {
+        continue;
+      }
+      const next = advanceEscalation(this.#policy(alert), e, now);
+      if (next !== undefined) {
+        await this.#transition(
+          { ...alert, escalation: next, updatedAt: new Date(now).toISOString() },
+          'escalated',
+          'system',
+          {
+            target: next.target,
+            step: next.step,
+            round: next.round,
+          },
+        );
+      }
+    }
+  }
+
+  async #transition(
+    alert: Alert,
+    kind: AlertEventKind,
+    actor: string,
+    detail: Record<string, unknown>,
+  ): Promise<Alert> {
+    const shown = this.#withSilence(alert) as Alert;
+    if (alert.status === 'resolved') {
+      this.#open.delete(alert.fingerprint);
+    } else {
+      this.#open.set(alert.fingerprint, alert);
+    }
+    const pending = { alert: shown, kind, actor, detail };
+    if (this.#batch !== undefined) {
+      // Inside a batch of readings: stored together when the batch ends.
+      this.#batch.push(pending);
+
+      return shown;
+    }
+
+    await this.#commit([pending]);
+
+    return shown;
+  }
+
+  /** Runs `fn` collecting its transitions, then stores them in one transaction. */
+  async #batched(fn: () => Promise<void>): Promise<void> {
+    this.#batch = [];
+    try {
+      await fn();
+    } finally {
+      const items = this.#batch;
+      this.#batch = undefined;
+      await this.#commit(items);
+    }
+  }
+
+  async #commit(items: PendingTransition[]): Promise<void> {
+    if (items.length === 0) {
+      return;
+    }
+
+    let events: AlertEvent[];
+    try {
+      events = await this.store.writeMany(items);
+    } catch (error) {
+      // Memory ran ahead of the record: take the record back as the truth.
+      this.#open.clear();
+      for (const a of await this.store.open().catch(() => [])) {
+        this.#open.set(a.fingerprint, a);
+      }
+      throw error;
+    }
+    for (const event of events) {
+      await this.#auditEvent(event);
+      this.#publish(event);
+    }
+  }
+
+  #withSilence(alert: Alert | undefined): Alert | undefined {
+    if (alert === undefined) {
+      return undefined;
+    }
+
+    const silenced =
+      alert.status !== 'resolved' && isSilenced(this.#silences, alert, this.#clock());
+
+    return { ...alert, silenced };
+  }
+
+  async #auditEvent(e: AlertEvent): Promise<void> {
+    await this.#sendAudit({
+      actor: e.actor,
+      action: `alert.${e.kind}`,
+      patientId: e.patientId,
+      entity: `Alert/${e.alertId}`,
+      outcome: 'success',
+      detail: {
+        cursor: e.cursor,
+        ruleId: e.alert.ruleId,
+        severity: e.alert.severity,
+        status: e.alert.status,
+        ...e.detail,
+      },
+    });
+  }
+
+  async #auditConfig(
+    actor: string,
+    action: string,
+    entity: string,
+    patientId: string | undefined,
+    detail: Record<string, unknown>,
+  ) {
+    await this.#sendAudit({ actor, action, patientId, entity, outcome: 'success', detail });
+  }
+
+  async #sendAudit(event: Parameters<AuditSink>[0]): Promise<void> {
+    if (this.#audit === undefined) {
+      return;
+    }
+    try {
+      await this.#audit(event);
+    } catch (error) {
+      // The transition is already in alerting.alert_events / config_events; an operator
+      // must restore the audit sink, the alert itself must still go out.
+      this.#log.error(
+        { err: error, action: event.action, entity: event.entity },
+        'audit sink failed',
+      );
+    }
+  }
+
+  #nowIso(): string {
+    return new Date(this.#clock()).toISOString();
+  }
+}

@@ -1,0 +1,133 @@
+import type { Database } from '../db/index.js';
+import type { DeviceSeen } from '../rules/stale.js';
+import type { Reading } from '../rules/types.js';
+
+/** A reading the rules remember across restarts: a NEWS2 input or a trend sample. */
+export interface Remembered {
+  kind: 'latest' | 'sample';
+  reading: Reading;
+}
+
+/**
+ * What the rule engine must not forget when the hub restarts: the latest NEWS2 inputs,
+ * trend samples within their windows, when each device last reported, and care units.
+ */
+export class RuleMemory {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /** Stores readings to remember; `latest` replaces the previous one of its code. */
+  async remember(items: readonly Remembered[]): Promise<void> {
+    if (items.length === 0) {
+      return;
+    }
+
+    const latest = items.filter((i) => i.kind === 'latest');
+    const col = <T>(f: (i: Remembered) => T) => items.map(f);
+    // Two statements per flush whatever its size: arrays in, unnest out.
+    await this.#db.transaction(async (tx) => {
+      await tx.query(
+        `delete from alerting.rule_memory m using unnest($1::text[], $2::text[]) as x(p, c)
+         where m.kind = 'latest' and m.patient_id = x.p and m.code = x.c`,
+        [latest.map((i) => i.reading.patientId), latest.map((i) => i.reading.code)],
+      );
+      await tx.query(
+        `insert into alerting.rule_memory (patient_id, code, kind, observation_id, at, reading)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])
+         on conflict do nothing`,
+        [
+          col((i) => i.reading.patientId),
+          col((i) => i.reading.code),
+          col((i) => i.kind),
+          col((i) => i.reading.observationId),
+          col((i) => new Date(i.reading.at).toISOString()),
+          col((i) => JSON.stringify(i.reading)),
+        ],
+      );
+    });
+  }
+
+  /** Forgets trend samples older than `before` (ISO 8601). */
+  async prune(before: string): Promise<void> {
+    await this.#db.query(`delete from alerting.rule_memory where kind = 'sample' and at < $1`, [
+      before,
+    ]);
+  }
+
+  async recall(): Promise<Remembered[]> {
+    const { rows } = await this.#db.query<{ kind: 'latest' | 'sample'; reading: unknown }>(
+      'select kind, reading from alerting.rule_memory order by at',
+    );
+
+    return rows.map((r) => ({
+      kind: r.kind,
+      reading: (typeof r.reading === 'string' ? JSON.parse(r.reading) : r.reading) as Reading,
+    }));
+  }
+
+  /** Records when devices last reported (keeps any configured cadence). */
+  async touchDevices(seen: readonly DeviceSeen[]): Promise<void> {
+    if (seen.length === 0) {
+      return;
+    }
+
+    await this.#db.query(
+      `insert into alerting.device_last_seen (device_id, patient_id, code, last_at)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+       on conflict (device_id) do update set patient_id = excluded.patient_id,
+         code = excluded.code, last_at = greatest(alerting.device_last_seen.last_at, excluded.last_at)`,
+      [
+        seen.map((d) => d.deviceId),
+        seen.map((d) => d.patientId),
+        seen.map((d) => d.code),
+        seen.map((d) => new Date(d.lastAt).toISOString()),
+      ],
+    );
+  }
+
+  /** Sets a device's expected cadence (`null` to fall back on the rule's default). */
+  async setCadence(deviceId: string, cadenceMs: number | null): Promise<boolean> {
+    const { rowCount } = await this.#db.query(
+      'update alerting.device_last_seen set cadence_ms = $2 where device_id = $1',
+      [deviceId, cadenceMs],
+    );
+
+    return rowCount > 0;
+  }
+
+  async devices(): Promise<DeviceSeen[]> {
+    const { rows } = await this.#db.query<Record<string, unknown>>(
+      'select * from alerting.device_last_seen',
+    );
+
+    return rows.map((r) => ({
+      deviceId: String(r.device_id),
+      patientId: String(r.patient_id),
+      code: String(r.code),
+      lastAt: new Date(r.last_at as string | Date).getTime(),
+      cadenceMs: r.cadence_ms === null ? undefined : Number(r.cadence_ms),
+    }));
+  }
+
+  async units(): Promise<Map<string, string>> {
+    const { rows } = await this.#db.query<{ patient_id: string; unit: string }>(
+      'select patient_id, unit from alerting.patient_units',
+    );
+
+    return new Map(rows.map((r) => [r.patient_id, r.unit]));
+  }
+
+  /** Puts a patient in a care unit. */
+  async setUnit(patientId: string, unit: string, actor: string, now: string): Promise<void> {
+    await this.#db.query(
+      `insert into alerting.patient_units (patient_id, unit, updated_by, updated_at)
+       values ($1, $2, $3, $4)
+       on conflict (patient_id) do update set unit = excluded.unit,
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+      [patientId, unit, actor, now],
+    );
+  }
+}

@@ -1,0 +1,3 @@
+export * from './alert-routes.js';
+export * from './errors.js';
+export * from './principal.js';

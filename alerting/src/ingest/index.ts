@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './ingest.js';
+export * from './validate.js';
+export * from './trace-context.js';

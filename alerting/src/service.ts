@@ -1,0 +1,310 @@
+import { sealJson, type AgentConfigPush } from '@sparkden/protocol';
+import type { Context } from 'hono';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+
+import { AlertEngine, type AlertEngineOptions } from './alerts/index.js';
+import type { Principal } from './api/principal.js';
+import { HubBroker, type BrokerPorts } from './broker/index.js';
+import { openDatabase, runMigrations, type Database } from './db/index.js';
+import {
+  Fleet,
+  HubKeyring,
+  createFleetRoutes,
+  fleetMigrations,
+  loadHubSealingKey,
+  type FleetAction,
+} from './fleet/index.js';
+import { Ingest, type CommittedSink } from './ingest/index.js';
+import { loadHubPki, type HubPki } from './pki/index.js';
+import {
+  VitalsStore,
+  createVitalsMigrations,
+  type VitalsMigrationOptions,
+  type VitalsStoreOptions,
+} from './store/index.js';
+
+/** Options of {@link createAlertingService}. */
+export interface AlertingServiceOptions {
+  /** Where the development CA, the hub sealing key and (without a URL) PGlite live. */
+  dataDir: string;
+  /** A `postgres://` URL; without it (and without `db`), PGlite in `dataDir/pg`. */
+  databaseUrl?: string;
+  /** An already opened database to share (the gateway's); the service does not close it. */
+  db?: Database;
+  mqtt?: {
+    /** Mutual-TLS port (default 8883; 0 picks a free one). */
+    port?: number;
+    host?: string;
+    /** Extra names for the broker certificate, beside localhost and 127.0.0.1. */
+    serverNames?: string[];
+    /** A plain MQTT port on loopback, for development only. */
+    plainPort?: number;
+    /** The URL agents are told at enrollment (default `mqtts://localhost:<port>`). */
+    publicUrl?: string;
+  };
+  /** A deployment CA instead of the development CA the hub makes itself. */
+  ca?: { certPem: string; keyPem: string };
+  vitals?: VitalsStoreOptions & VitalsMigrationOptions;
+  /** The rule engine's options, or `false` to run without one (then use `sink`). */
+  engine?: Partial<Omit<AlertEngineOptions, 'db' | 'logger'>> | false;
+  /** Receives committed rows instead of (or when there is no) engine. */
+  sink?: CommittedSink;
+  /** How often partitions and policies are kept (default one hour). */
+  maintenanceIntervalMs?: number;
+  /** How often the fleet cache is reloaded, for revocations made by another hub (default 30 s). */
+  fleetRefreshMs?: number;
+  /** How long an agent's previous sealing key is accepted after a rotation (default 24 h). */
+  sealingKeyGraceMs?: number;
+  logger?: Logger;
+}
+
+/** The running alerting side of the hub. */
+export interface AlertingService {
+  readonly db: Database;
+  readonly pki: HubPki;
+  readonly store: VitalsStore;
+  readonly fleet: Fleet;
+  readonly broker: HubBroker;
+  readonly ingest: Ingest;
+  /** The rule engine, unless `engine: false`. */
+  readonly engine?: AlertEngine;
+  /** Binds the broker, re-pushes agents' configurations, starts upkeep and the engine. */
+  start(): Promise<{ mqtt: BrokerPorts }>;
+  /** The fleet routes for the gateway to mount at `/api/fleet`. */
+  fleetRoutes(
+    authorize: (c: Context, action: FleetAction) => Promise<Principal>,
+  ): ReturnType<typeof createFleetRoutes>;
+  /** The URL agents are told to connect to. */
+  mqttUrl(): string;
+  stop(): Promise<void>;
+}
+
+function sealedConfig(fleet: Fleet, agentId: string, push: AgentConfigPush) {
+  const keyId = fleet.currentKeyId(agentId);
+  const key = keyId === undefined ? undefined : fleet.sealingKey(agentId, keyId);
+  if (keyId === undefined || key === undefined) {
+    return undefined;
+  }
+
+  return sealJson({ kind: 'config', keyId, agentId, seq: BigInt(push.version) }, push, key);
+}
+
+/**
+ * Composes the alerting side of the hub: database and migrations (`vitals`, `fleet`,
+ * `alerting`), the hub PKI, the fleet, the vitals store, the mutual-TLS broker, ingest and
+ * the rule engine, wired so a committed batch is acked and handed to the engine, a
+ * revocation drops the agent at once and a new configuration is pushed retained.
+ *
+ * @example
+ * ```ts
+ * const service = await createAlertingService({ dataDir: '.data', mqtt: { port: 8883 } });
+ * app.route('/api/fleet', service.fleetRoutes(authorize));
+ * const { mqtt } = await service.start();
+ * ```
+ */
+export async function createAlertingService(
+  options: AlertingServiceOptions,
+): Promise<AlertingService> {
+  const log = options.logger ?? pino({ name: 'sparkden' });
+  const svcLog = log.child({ module: 'alerting:service' });
+  const ownsDb = options.db === undefined;
+  const db =
+    options.db ??
+    (await openDatabase(
+      options.databaseUrl === undefined
+        ? { dataDir: join(options.dataDir, 'pg') }
+        : { url: options.databaseUrl },
+    ));
+
+  try {
+    await runMigrations(db, {
+      schema: 'vitals',
+      migrations: createVitalsMigrations(options.vitals),
+    });
+    await runMigrations(db, { schema: 'fleet', migrations: fleetMigrations });
+    const pki = await loadHubPki({
+      dir: join(options.dataDir, 'pki'),
+      serverNames: options.mqtt?.serverNames,
+      caCertPem: options.ca?.certPem,
+      caKeyPem: options.ca?.keyPem,
+    });
+    if (pki.createdCa) {
+      svcLog.info({ dir: join(options.dataDir, 'pki') }, 'development CA created');
+    }
+    const keysDir = join(options.dataDir, 'keys');
+    const hubKey = await loadHubSealingKey(keysDir);
+    const keyring = await HubKeyring.open({ first: hubKey, dir: keysDir });
+    const fleet = await Fleet.open({
+      db,
+      ca: pki.ca,
+      hubKey,
+      keyring,
+      sealingKeyGraceMs: options.sealingKeyGraceMs,
+    });
+    const store = await VitalsStore.open(db, options.vitals);
+    const engine =
+      options.engine === false
+        ? undefined
+        : await AlertEngine.open({ ...options.engine, db, logger: log });
+
+    return assemble({ options, log, db, ownsDb, pki, fleet, store, engine });
+  } catch (error) {
+    if (ownsDb) {
+      await db.close().catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+interface Parts {
+  options: AlertingServiceOptions;
+  log: Logger;
+  db: Database;
+  ownsDb: boolean;
+  pki: HubPki;
+  fleet: Fleet;
+  store: VitalsStore;
+  engine?: AlertEngine;
+}
+
+function assemble(p: Parts): AlertingService {
+  const { options, log, fleet, store, engine } = p;
+  const svcLog = log.child({ module: 'alerting:service' });
+  const broker = new HubBroker({
+    access: fleet,
+    logger: log,
+    tls: {
+      port: options.mqtt?.port ?? 8883,
+      host: options.mqtt?.host,
+      certPem: p.pki.server.pem,
+      keyPem: p.pki.server.keyPem,
+      caPem: p.pki.ca.pem,
+    },
+    plain: options.mqtt?.plainPort === undefined ? undefined : { port: options.mqtt.plainPort },
+  });
+  const ingest = new Ingest({
+    store,
+    keys: fleet,
+    sink: options.sink ?? engine,
+    logger: log,
+    publishAck: (agentId, frame) => broker.publishToAgent(agentId, 'ack', frame),
+  });
+  const timers: NodeJS.Timeout[] = [];
+  let ports: BrokerPorts | undefined;
+  let stopped = false;
+
+  const pushConfig = (agentId: string, push: AgentConfigPush) => {
+    const frame = sealedConfig(fleet, agentId, push);
+    if (frame === undefined) {
+      return;
+    }
+    broker.publishToAgent(agentId, 'config', frame, { retain: true }).catch((error: Error) => {
+      svcLog.warn({ agentId, code: 'CONFIG_NOT_PUSHED', reason: error.message }, 'config push');
+    });
+  };
+  const background = (what: string, agentId: string | undefined, work: Promise<unknown>) => {
+    work.catch((error: Error) => {
+      svcLog.warn({ agentId, code: what, reason: error.message }, 'background task failed');
+    });
+  };
+
+  broker.on('agentMessage', (m) => background('INGEST_FAILED', m.agentId, ingest.handle(m)));
+  broker.on('agentConnected', (id) =>
+    background('STATUS_NOT_RECORDED', id, fleet.recordConnection(id, true)),
+  );
+  broker.on('agentDisconnected', (id) =>
+    background('STATUS_NOT_RECORDED', id, fleet.recordConnection(id, false)),
+  );
+  fleet.on('agentRevoked', (id) => {
+    broker.disconnectAgent(id);
+    // An empty retained payload clears the agent's retained configuration.
+    background(
+      'CONFIG_NOT_CLEARED',
+      id,
+      broker.publishToAgent(id, 'config', new Uint8Array(), { retain: true }),
+    );
+    svcLog.info({ agentId: id }, 'agent revoked');
+  });
+  fleet.on('configChanged', pushConfig);
+  // The retained config was sealed under the old key; seal it again under the new one so
+  // an agent that restarts after the old key retires can still open it.
+  fleet.on('sealingKeyPromoted', (id, keyId) => {
+    svcLog.info({ agentId: id, keyId }, 'sealing key rotated');
+    background(
+      'CONFIG_NOT_PUSHED',
+      id,
+      fleet.latestConfigs().then((all) => {
+        const mine = all.find((c) => c.agentId === id);
+        if (mine !== undefined) {
+          pushConfig(id, mine.push);
+        }
+      }),
+    );
+  });
+  fleet.on('sealingKeyRetired', (id, keyId) => {
+    svcLog.info({ agentId: id, keyId, code: 'KEY_RETIRED' }, 'previous sealing key retired');
+  });
+
+  const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
+    const timer = setInterval(() => background(what, undefined, fn()), ms);
+    timer.unref();
+    timers.push(timer);
+  };
+
+  return {
+    db: p.db,
+    pki: p.pki,
+    store,
+    fleet,
+    broker,
+    ingest,
+    engine,
+    async start() {
+      ports = await broker.start();
+      for (const { agentId, push } of await fleet.latestConfigs()) {
+        pushConfig(agentId, push);
+      }
+      every(options.maintenanceIntervalMs ?? 3_600_000, 'MAINTENANCE_FAILED', () =>
+        store.maintain(),
+      );
+      every(options.fleetRefreshMs ?? 30_000, 'FLEET_REFRESH_FAILED', async () => {
+        await fleet.refresh();
+        await fleet.retireSealingKeys();
+        for (const id of broker.connectedAgents()) {
+          if (!fleet.isActive(id)) {
+            broker.disconnectAgent(id);
+          }
+        }
+      });
+      engine?.start();
+      svcLog.info({ mqtt: ports, layout: store.layout, db: p.db.kind }, 'alerting started');
+
+      return { mqtt: ports };
+    },
+    fleetRoutes(authorize) {
+      return createFleetRoutes({ fleet, authorize, mqttUrl: () => this.mqttUrl() });
+    },
+    mqttUrl() {
+      return (
+        options.mqtt?.publicUrl ?? `mqtts://localhost:${ports?.tls ?? options.mqtt?.port ?? 8883}`
+      );
+    },
+    async stop() {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      for (const t of timers) {
+        clearInterval(t);
+      }
+      await broker.close();
+      await ingest.drain();
+      await engine?.close();
+      if (p.ownsDb) {
+        await p.db.close();
+      }
+      svcLog.info('alerting stopped');
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import type { EventEmitter } from 'node:events';
+
+import type { ObservationInput } from '@sparkden/protocol';
+
+import type { DriverError } from './errors.js';
+
+/**
+ * What a driver knows about one reading; the agent adds patient, device, id and times.
+ * `deviceTime` is the device's own clock when the protocol carries one. `subject` is the
+ * patient identifier the device itself sent (HL7 PID-3 from a bedside monitor that serves
+ * several beds); the agent maps it to a patient, and never logs it.
+ */
+export type DriverReading = Omit<
+  ObservationInput,
+  'patient' | 'device' | 'id' | 'receivedAt' | 'effectiveAt' | 'deviceTime'
+> & { deviceTime?: Date; subject?: string };
+
+/** The drivers this package ships, as written in an agent's device config. */
+export const DRIVERS = [
+  'contec-cms50d',
+  'contec-cms50d-v46',
+  'nonin-format2',
+  'ble-gatt',
+  'hl7-mllp',
+  'mqtt-json',
+] as const;
+
+/** One of {@link DRIVERS}. */
+export type DriverName = (typeof DRIVERS)[number];
+
+/** The serial drivers, each a byte-stream protocol. */
+export const SERIAL_DRIVERS = ['contec-cms50d', 'contec-cms50d-v46', 'nonin-format2'] as const;
+
+/** One of {@link SERIAL_DRIVERS}. */
+export type SerialDriverName = (typeof SERIAL_DRIVERS)[number];
+
+/** The life of a device connection. */
+export type DeviceState = 'connecting' | 'connected' | 'disconnected' | 'error';
+
+/** An alarm raised by the device itself (not by the hub's rules). */
+export interface DeviceAlarm {
+  /** A short stable code: `spo2-dropping`, `low-battery`, `sensor-alarm`, `hl7-alarm`. */
+  code: string;
+  /** Set while the condition lasts; `false` when the device clears it. */
+  active: boolean;
+  /** Free text from the device (HL7 alarm text); may be clinical, never log it. */
+  text?: string;
+}
+
+/** How a transport retries after a lost connection. */
+export interface BackoffOptions {
+  /** First delay in milliseconds (default 500). */
+  minMs?: number;
+  /** Longest delay in milliseconds (default 30 000). */
+  maxMs?: number;
+}
+
+/** One JSON field of an MQTT device mapped to a vital. */
+export interface MqttFieldMapping {
+  /** Dotted path into the JSON payload (`sensor.spo2`), or `''` for a bare number payload. */
+  path: string;
+  code: ObservationInput['code'];
+  /** The UCUM unit the device sends (default: the code's preferred unit). */
+  unit?: string;
+  /** Multiply the raw number by this before use (default 1). */
+  scale?: number;
+  /** Topic (MQTT wildcards allowed) this mapping applies to; default the spec's topic. */
+  topic?: string;
+}
+
+/** What the agent config says about one device. Per-transport options sit in their blocks. */
+export interface DeviceSpec {
+  id: string;
+  driver: DriverName;
+  /** Serial port path (`/dev/ttyUSB0`, or the pty a simulator printed). */
+  path?: string;
+  /** Serial speed; each serial driver has its own default. */
+  baudRate?: number;
+  /** Streaming oximeters send ~60 frames/s; emit at most one reading per code this often. */
+  minIntervalMs?: number;
+  reconnect?: BackoffOptions;
+  ble?: {
+    /** Peripheral address (`aa:bb:cc:dd:ee:ff`) or, failing that, local name to match. */
+    address?: string;
+    name?: string;
+    /** Fetch stored records with the Record Access Control Point (glucose meters). */
+    fetchStored?: boolean;
+  };
+  mllp?: { host?: string; port: number };
+  mqtt?: {
+    url: string;
+    topic: string;
+    mapping: MqttFieldMapping[];
+    username?: string;
+    password?: string;
+  };
+}
+
+/** The events of a {@link DeviceSource}. */
+export interface DeviceSourceEvents {
+  reading: [DriverReading];
+  state: [DeviceState];
+  /** Non-fatal: garbage, bad checksum, a message that could not be parsed. */
+  error: [DriverError];
+  alarm: [DeviceAlarm];
+  /** HL7 only: a message was answered (ACK code and MSH-10, never the content). */
+  messageAcknowledged: [{ code: 'AA' | 'AE' | 'AR'; controlId: string; skippedDemo: number }];
+}
+
+/** A running device connection that emits readings. */
+export interface DeviceSource extends EventEmitter<DeviceSourceEvents> {
+  readonly state: DeviceState;
+  readonly spec: DeviceSpec;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,144 @@
+import type { Context } from 'hono';
+
+import type { Authenticate } from '../auth/authenticate.js';
+import type { AuditFn } from '../audit/trail.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayEnv } from '../http/env.js';
+import type { AccessPolicy } from './policy.js';
+import type { Caller, Role } from './principal.js';
+
+const MONITORING: Record<'read' | 'write', readonly Role[]> = {
+  read: ['nurse', 'clinician', 'system'],
+  write: ['nurse', 'clinician'],
+};
+
+/**
+ * Which roles may perform each action of the parts mounted beside the FHIR API, by area
+ * and by `read` or `write` (or a verb listed on its own, like `visits:join`).
+ */
+export const ACTION_ROLES: Record<string, readonly Role[]> = {
+  'alerts:read': MONITORING.read,
+  'alerts:write': MONITORING.write,
+  'rules:read': MONITORING.read,
+  'rules:write': ['clinician'],
+  'profiles:read': MONITORING.read,
+  'profiles:write': ['clinician'],
+  'overrides:read': MONITORING.read,
+  'overrides:write': ['clinician'],
+  'reports:read': [...MONITORING.read, 'billing'],
+  'units:read': MONITORING.read,
+  'units:write': ['nurse', 'clinician', 'system'],
+  'devices:read': [...MONITORING.read, 'it-admin'],
+  'devices:write': ['nurse', 'clinician', 'it-admin'],
+  'vitals:read': ['patient', 'nurse', 'clinician', 'system'],
+  'fleet:read': ['it-admin', 'system'],
+  'fleet:write': ['it-admin'],
+  'billing:read': ['billing', 'system'],
+  'billing:write': ['billing'],
+  'visits:join': ['patient', 'nurse', 'clinician'],
+  'visits:read': ['patient', 'nurse', 'clinician'],
+  'visits:write': ['nurse', 'clinician'],
+  'audit:read': ['it-admin'],
+};
+
+const READ_VERBS = new Set(['read', 'list', 'get', 'view', 'watch', 'subscribe']);
+
+/**
+ * The roles for an action written any of the ways the hub's parts write them:
+ * `alerts.read`, `fleet:agents:revoke`, `fleet.fleet:tokens:create`. The area is the first
+ * known segment; the verb is the last segment, read-like verbs mapping to `read`, others
+ * to `write`.
+ */
+export function rolesForAction(
+  action: string,
+  table: Record<string, readonly Role[]>,
+): readonly Role[] | undefined {
+  const segments = action.split(/[.:]/).filter(Boolean);
+  const areas = new Set(Object.keys(table).map((k) => k.split(':')[0]));
+  const area = segments.find((segment) => areas.has(segment));
+  const verb = segments.at(-1);
+  if (area === undefined || verb === undefined) {
+    return table[action];
+  }
+
+  return table[`${area}:${verb}`] ?? table[`${area}:${READ_VERBS.has(verb) ? 'read' : 'write'}`];
+}
+
+/** The target of an authorization: a patient, a care unit, or neither. */
+export interface AuthorizeTarget {
+  patientId?: string | undefined;
+  unit?: string | undefined;
+}
+
+/** The function sub-apps call to authorize one action. */
+export type Authorize = (c: Context, action: string, target?: AuthorizeTarget) => Promise<Caller>;
+
+/**
+ * Builds `authorize(c, action, { patientId?, unit? })` for routers mounted beside the FHIR
+ * API: it authenticates the bearer token (unless a caller is already set), checks the
+ * action's roles, then the patient (same ABAC as FHIR) and the unit. Decisions on a
+ * patient are audited; every denial is.
+ *
+ * @example
+ * ```ts
+ * const caller = await gateway.authorize(c, 'alerts:write', { unit: 'ward-3' });
+ * ```
+ */
+export function createAuthorize(deps: {
+  authenticate: Authenticate;
+  policy: AccessPolicy;
+  audit: AuditFn;
+  actions?: Record<string, readonly Role[]> | undefined;
+}): Authorize {
+  const actions = { ...ACTION_ROLES, ...(deps.actions ?? {}) };
+
+  return async (c, action, target = {}) => {
+    const roles = rolesForAction(action, actions);
+    if (roles === undefined) {
+      throw new TypeError(`"action" is not a known action: ${action}`);
+    }
+    const ctx = c as Context<GatewayEnv>;
+    const caller =
+      (ctx.get('caller') as Caller | undefined) ?? (await authenticateHeader(c, deps.authenticate));
+    const record = (outcome: 'success' | 'denied') =>
+      deps.audit({
+        action,
+        actor: { sub: caller.sub, role: caller.role },
+        patientId: target.patientId,
+        outcome,
+        source: ctx.get('clientAddress'),
+        requestId: ctx.get('requestId'),
+        ...(target.unit === undefined ? {} : { detail: { unit: target.unit } }),
+      });
+
+    try {
+      if (!roles.includes(caller.role)) {
+        throw new GatewayError('FORBIDDEN', `role ${caller.role} may not ${action}`);
+      }
+      if (target.patientId !== undefined) {
+        await deps.policy.checkPatient(caller, target.patientId);
+      }
+      const units = target.unit === undefined ? [] : await deps.policy.unitsOf(caller);
+      if (target.unit !== undefined && !units.includes('*') && !units.includes(target.unit)) {
+        throw new GatewayError('FORBIDDEN', 'unit not covered');
+      }
+    } catch (error) {
+      await record('denied');
+      throw error;
+    }
+    if (target.patientId !== undefined) {
+      await record('success');
+    }
+
+    return caller;
+  };
+}
+
+async function authenticateHeader(c: Context, authenticate: Authenticate): Promise<Caller> {
+  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+  if (match?.[1] === undefined) {
+    throw new GatewayError('UNAUTHENTICATED', 'a bearer token is required');
+  }
+
+  return authenticate(match[1]);
+}

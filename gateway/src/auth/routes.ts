@@ -1,0 +1,174 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+
+import { GatewayError } from '../errors.js';
+import type { GatewayEnv } from '../http/env.js';
+import { renderLoginForm } from './login-form.js';
+import type { AuthService, RequestMeta } from './service.js';
+import { LoginError } from './users.js';
+
+type OAuthStatus = 400 | 401;
+
+function oauthError(c: Context<GatewayEnv>, status: OAuthStatus, error: string, text: string) {
+  c.header('Cache-Control', 'no-store');
+
+  return c.json({ error, error_description: text }, status);
+}
+
+function metaOf(c: Context<GatewayEnv>): RequestMeta {
+  return { source: c.get('clientAddress'), requestId: c.get('requestId') };
+}
+
+// [RFC 6749 2.3.1: client_secret_basic, or client_id/client_secret in the form]
+function clientCredentialsOf(c: Context<GatewayEnv>, form: Record<string, string>) {
+  const basic = /^Basic\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  if (basic !== undefined) {
+    const [id, secret] = Buffer.from(basic, 'base64').toString().split(':');
+
+    return { id: decodeURIComponent(id ?? ''), secret: decodeURIComponent(secret ?? '') };
+  }
+
+  return { id: form.client_id ?? '', secret: form.client_secret ?? '' };
+}
+
+function loginFailure(c: Context<GatewayEnv>, error: LoginError) {
+  const text =
+    error.code === 'MFA_REQUIRED'
+      ? 'mfa_required'
+      : error.code === 'LOCKED'
+        ? 'account_locked'
+        : 'invalid credentials';
+
+  return oauthError(c, 401, 'invalid_grant', text);
+}
+
+async function formOf(c: Context<GatewayEnv>): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+
+  return Object.fromEntries(
+    Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+}
+
+/**
+ * The built-in IdP's HTTP surface: `POST /auth/login` (JSON, first-party console),
+ * `POST /auth/logout`, and the OAuth 2.0 endpoints `GET|POST /oauth2/authorize` (code
+ * flow, PKCE S256 required) and `POST /oauth2/token` (authorization_code, refresh_token,
+ * client_credentials).
+ *
+ * @example
+ * ```ts
+ * app.route('/', authRoutes(authService, requireBearer(authenticate)));
+ * ```
+ */
+export function authRoutes(
+  auth: AuthService,
+  bearer: MiddlewareHandler<GatewayEnv>,
+): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+
+  app.post('/auth/login', async (c) => {
+    const body = await c.req.json<Record<string, unknown>>().catch(() => ({}));
+    const { username, password, totp } = body as Record<string, string | undefined>;
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      return oauthError(c, 400, 'invalid_request', 'username and password are required');
+    }
+    try {
+      c.header('Cache-Control', 'no-store');
+
+      return c.json(await auth.login({ username, password, totp }, metaOf(c)));
+    } catch (error) {
+      if (error instanceof LoginError) {
+        return loginFailure(c, error);
+      }
+      throw error;
+    }
+  });
+
+  app.post('/auth/logout', bearer, async (c) => {
+    const caller = c.get('caller');
+    if (caller.sessionId === undefined) {
+      throw new GatewayError('INVALID', 'this token has no session');
+    }
+    await auth.logout(caller.sessionId, caller, metaOf(c));
+
+    return c.body(null, 204);
+  });
+
+  app.post('/oauth2/token', async (c) => {
+    const form = await formOf(c);
+    c.header('Cache-Control', 'no-store');
+    try {
+      switch (form.grant_type) {
+        case 'refresh_token':
+          return c.json(await auth.refresh(form.refresh_token ?? '', metaOf(c)));
+        case 'client_credentials': {
+          const { id, secret } = clientCredentialsOf(c, form);
+
+          return c.json(await auth.clientCredentials(id, secret, form.scope ?? '', metaOf(c)));
+        }
+        case 'authorization_code': {
+          const client = clientCredentialsOf(c, form);
+          const exchange = {
+            code: form.code ?? '',
+            clientId: client.id,
+            clientSecret: client.secret,
+            redirectUri: form.redirect_uri ?? '',
+            verifier: form.code_verifier ?? '',
+          };
+
+          return c.json(await auth.exchangeCode(exchange, metaOf(c)));
+        }
+        default:
+          return oauthError(c, 400, 'unsupported_grant_type', 'unsupported grant_type');
+      }
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'UNAUTHENTICATED') {
+        const kind = error.message === 'invalid_client' ? 'invalid_client' : 'invalid_grant';
+
+        return oauthError(c, kind === 'invalid_client' ? 401 : 400, kind, 'refused');
+      }
+      if (error instanceof GatewayError && error.code === 'INVALID') {
+        return oauthError(c, 400, 'invalid_grant', 'refused');
+      }
+      throw error;
+    }
+  });
+
+  app.get('/oauth2/authorize', (c) => c.html(renderLoginForm(c.req.query())));
+
+  app.post('/oauth2/authorize', async (c) => {
+    const form = await formOf(c);
+    const redirectUri = form.redirect_uri ?? '';
+    // [RFC 7636 4.3, SMART App Launch 2.0: PKCE with S256 is required]
+    if (form.response_type !== 'code' || form.code_challenge_method !== 'S256') {
+      return oauthError(c, 400, 'invalid_request', 'response_type=code and S256 PKCE required');
+    }
+    let user;
+    try {
+      user = await auth.authenticateUser(
+        { username: form.username ?? '', password: form.password ?? '', totp: form.totp },
+        metaOf(c),
+      );
+    } catch (error) {
+      if (error instanceof LoginError) {
+        return c.html(renderLoginForm(form, 'Sign-in failed.'), 401);
+      }
+      throw error;
+    }
+    const code = await auth.authorize(user, {
+      clientId: form.client_id ?? '',
+      redirectUri,
+      scope: form.scope ?? '',
+      challenge: form.code_challenge ?? '',
+    });
+    const target = new URL(redirectUri);
+    target.searchParams.set('code', code);
+    if (form.state !== undefined) {
+      target.searchParams.set('state', form.state);
+    }
+
+    return c.redirect(target.toString(), 302);
+  });
+
+  return app;
+}

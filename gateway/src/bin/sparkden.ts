@@ -1,0 +1,86 @@
+/**
+ * `sparkden`: the hub's command line for operators.
+ *
+ *   sparkden start [--no-demo] [--role hub|sfu]   the hub (same as `npm start`)
+ *   sparkden audit verify                         walks the audit hash chain; exit 1 on a break
+ *   sparkden keys rotate jwt|field                new JWT signing key / field key (re-seals data)
+ *
+ * Configuration comes from the same environment variables as the hub (README).
+ */
+import { openDatabase } from '@sparkden/alerting';
+import { join } from 'node:path';
+import { pino } from 'pino';
+
+import { createGateway } from '../gateway.js';
+import { ConfigError, loadHubConfig, type HubConfig } from './hub-config.js';
+
+const USAGE = `usage: sparkden start [--no-demo] [--role hub|sfu]
+       sparkden audit verify
+       sparkden keys rotate jwt|field`;
+
+function fail(message: string, code = 64): never {
+  process.stderr.write(`sparkden: ${message}\n`);
+  process.exit(code);
+}
+
+function config(): HubConfig {
+  try {
+    return loadHubConfig(process.env);
+  } catch (error) {
+    fail(error instanceof ConfigError ? error.message : String(error), 78);
+  }
+}
+
+async function withGateway<T>(fn: (g: Awaited<ReturnType<typeof createGateway>>) => Promise<T>) {
+  const c = config();
+  const db = await openDatabase(
+    c.databaseUrl === undefined ? { dataDir: join(c.dataDir, 'pg') } : { url: c.databaseUrl },
+  );
+  try {
+    const gateway = await createGateway({
+      db,
+      logger: pino({ level: 'silent' }),
+      keysDir: join(c.dataDir, 'keys'),
+      issuer: c.publicUrl ?? `http://localhost:${c.httpPort}`,
+    });
+    await gateway.migrate();
+    const result = await fn(gateway);
+    await gateway.close();
+
+    return result;
+  } finally {
+    await db.close();
+  }
+}
+
+async function auditVerify(): Promise<void> {
+  const report = await withGateway((g) => g.verifyAuditChain());
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  process.exitCode = report.ok ? 0 : 1;
+}
+
+async function keysRotate(which: string | undefined): Promise<void> {
+  if (which === 'jwt') {
+    const kid = await withGateway((g) => g.rotateSigningKey());
+    process.stdout.write(
+      `new JWT signing key ${kid}; earlier keys still verify until they expire\n`,
+    );
+  } else if (which === 'field') {
+    const n = await withGateway((g) => g.rotateFieldKey());
+    process.stdout.write(`new field key; ${n} stored values re-sealed\n`);
+  } else {
+    fail('keys rotate needs "jwt" or "field"');
+  }
+}
+
+const [command, sub, ...rest] = process.argv.slice(2);
+if (command === 'start') {
+  process.argv.splice(2, 1);
+  await import('./start.js');
+} else if (command === 'audit' && sub === 'verify') {
+  await auditVerify();
+} else if (command === 'keys' && sub === 'rotate') {
+  await keysRotate(rest[0]);
+} else {
+  fail(USAGE);
+}

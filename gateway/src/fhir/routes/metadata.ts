@@ -1,0 +1,136 @@
+import { Hono } from 'hono';
+
+import type { GatewayEnv } from '../../http/env.js';
+import { searchParametersOf } from '../definitions.js';
+import { INDEXED_TYPES } from '../index-values.js';
+import { RESOURCE_TYPES } from '../resource-types.js';
+import { sendJson } from './http.js';
+
+const INTERACTIONS = [
+  'read',
+  'vread',
+  'update',
+  'patch',
+  'delete',
+  'history-instance',
+  'create',
+  'search-type',
+];
+
+/**
+ * The CapabilityStatement: exactly the types, interactions, search parameters (the
+ * string, token, reference, date, quantity, number and uri ones, which the index serves),
+ * operations and security this server supports.
+ */
+export function capabilityStatement(base: string, issuer: string): Record<string, unknown> {
+  const resource = RESOURCE_TYPES.map((type) => {
+    const params = Object.entries(searchParametersOf(type))
+      .filter(
+        ([code, p]) =>
+          code === '_id' ||
+          code === '_lastUpdated' ||
+          (!code.startsWith('_') && INDEXED_TYPES.includes(p.type ?? '')),
+      )
+      .map(([code, p]) => ({ name: code, type: p.type }));
+    const operations =
+      type === 'Patient' || type === 'Group'
+        ? [
+            {
+              name: 'export',
+              definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export',
+            },
+          ]
+        : type === 'Observation'
+          ? [
+              {
+                name: 'lastn',
+                definition: 'http://hl7.org/fhir/OperationDefinition/Observation-lastn',
+              },
+            ]
+          : [];
+
+    return {
+      type,
+      versioning: 'versioned-update',
+      readHistory: true,
+      updateCreate: true,
+      conditionalCreate: false,
+      conditionalUpdate: false,
+      conditionalDelete: 'not-supported',
+      interaction: INTERACTIONS.map((code) => ({ code })),
+      searchInclude: Object.entries(searchParametersOf(type))
+        .filter(([, p]) => p.type === 'reference')
+        .map(([code]) => `${type}:${code}`),
+      searchParam: params,
+      ...(operations.length > 0 ? { operation: operations } : {}),
+    };
+  });
+  const oauth = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
+
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString().slice(0, 10),
+    kind: 'instance',
+    software: { name: 'Spark Den gateway' },
+    implementation: { description: 'Spark Den FHIR R4 API', url: base },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [
+      {
+        mode: 'server',
+        security: {
+          cors: false,
+          service: [
+            {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+                  code: 'SMART-on-FHIR',
+                },
+              ],
+            },
+          ],
+          extension: [
+            {
+              url: oauth,
+              extension: [
+                { url: 'authorize', valueUri: `${issuer}/oauth2/authorize` },
+                { url: 'token', valueUri: `${issuer}/oauth2/token` },
+              ],
+            },
+          ],
+        },
+        resource,
+        searchParam: [
+          { name: '_count', type: 'number' },
+          { name: '_sort', type: 'string' },
+          { name: '_include', type: 'string' },
+          { name: '_summary', type: 'token' },
+          { name: '_elements', type: 'string' },
+        ],
+        operation: [
+          {
+            name: 'export',
+            definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** `GET /metadata` (no token needed [FHIR R4 http 3.1.0.13]). */
+export function metadataRoutes(base: string | undefined, issuer: string): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  let cached: Record<string, unknown> | undefined;
+
+  app.get('/metadata', (c) => {
+    cached ??= capabilityStatement(base ?? `${new URL(c.req.url).origin}/fhir`, issuer);
+
+    return sendJson(c, cached);
+  });
+
+  return app;
+}

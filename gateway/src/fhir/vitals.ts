@@ -1,0 +1,176 @@
+import { VITAL_CODES, findCodeByLoinc, type Observation as Reading } from '@sparkden/protocol';
+import type { Queryable } from '@sparkden/alerting';
+
+import type { Resource } from './resource-types.js';
+
+/** A query for readings of the vitals store. */
+export interface VitalsQuery {
+  patientId?: string | undefined;
+  /** LOINC codes; any when absent. */
+  loinc?: string[] | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Newest first, at most this many. */
+  limit: number;
+}
+
+/** Read access to device readings (the alerting engine's vitals store). */
+export interface VitalsSource {
+  find(query: VitalsQuery): Promise<Reading[]>;
+  get(id: string): Promise<Reading | undefined>;
+}
+
+/** Device-reading Observation ids carry this prefix, so they never clash with manual ones. */
+export const VITALS_ID_PREFIX = 'vs-';
+
+const LOINC = 'http://loinc.org';
+const UCUM = 'http://unitsofmeasure.org';
+const VITAL_SIGNS = 'http://hl7.org/fhir/StructureDefinition/vitalsigns';
+
+/**
+ * Renders a device reading as a FHIR R4 vital-signs `Observation`: category vital-signs,
+ * LOINC code (plus the IEEE 11073 MDC code), UCUM quantity, components for blood pressure,
+ * the device, and quality flags as interpretation notes.
+ *
+ * @example
+ * ```ts
+ * const observation = toVitalSignsObservation(reading);
+ * ```
+ */
+export function toVitalSignsObservation(reading: Reading): Resource {
+  const code = VITAL_CODES[reading.code];
+  const coding: Record<string, unknown>[] = [
+    { system: LOINC, code: reading.loinc, display: code.display },
+  ];
+  if (reading.mdc !== undefined) {
+    coding.push({ system: 'urn:iso:std:iso:11073:10101', code: String(reading.mdc) });
+  }
+  const observation: Resource = {
+    resourceType: 'Observation',
+    id: `${VITALS_ID_PREFIX}${reading.id}`,
+    meta: { profile: [VITAL_SIGNS], lastUpdated: reading.receivedAt, versionId: '1' },
+    status: reading.status,
+    category: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+            code: 'vital-signs',
+            display: 'Vital Signs',
+          },
+        ],
+      },
+    ],
+    code: { coding, text: code.display },
+    subject: { reference: `Patient/${reading.patient}` },
+    effectiveDateTime: reading.effectiveAt,
+    issued: reading.receivedAt,
+    device: { identifier: { value: reading.device.id }, display: reading.device.model },
+  };
+  Object.assign(observation, valueOf(reading));
+  if (reading.components !== undefined) {
+    observation.component = reading.components.map((c) => ({
+      code: { coding: [{ system: LOINC, code: c.loinc, display: VITAL_CODES[c.code].display }] },
+      ...valueOf(c),
+    }));
+  }
+  if (reading.quality.length > 0) {
+    observation.note = reading.quality.map((q) => ({ text: `quality: ${q}` }));
+  }
+
+  return observation;
+}
+
+function valueOf(m: {
+  value?: number | undefined;
+  unit?: string | undefined;
+  dataAbsentReason?: string | undefined;
+}) {
+  if (m.value !== undefined) {
+    return { valueQuantity: { value: m.value, unit: m.unit, system: UCUM, code: m.unit } };
+  }
+  if (m.dataAbsentReason !== undefined) {
+    const system = 'http://terminology.hl7.org/CodeSystem/data-absent-reason';
+
+    return { dataAbsentReason: { coding: [{ system, code: m.dataAbsentReason }] } };
+  }
+
+  return {};
+}
+
+/** Whether a LOINC code is one the vitals store holds. */
+export function isVitalLoinc(loinc: string): boolean {
+  return findCodeByLoinc(loinc) !== undefined;
+}
+
+interface ReadingRow {
+  id: string;
+  patient: string;
+  device_id: string;
+  device_model: string | null;
+  transport: string;
+  code: string;
+  loinc: string;
+  mdc: number | null;
+  value: number | null;
+  unit: string | null;
+  data_absent_reason: string | null;
+  components: unknown;
+  effective_at: Date;
+  received_at: Date;
+  status: string;
+  quality: string[];
+}
+
+/**
+ * A {@link VitalsSource} over the alerting engine's `vitals.observation` table.
+ * NOTE: reads that table's documented columns directly because `VitalsStore` offers no
+ * per-reading query yet; swap for its reader once it has one.
+ */
+export function sqlVitalsSource(db: Queryable): VitalsSource {
+  const toReading = (r: ReadingRow): Reading =>
+    ({
+      id: r.id,
+      patient: r.patient,
+      device: { id: r.device_id, model: r.device_model ?? undefined, transport: r.transport },
+      code: r.code,
+      loinc: r.loinc,
+      mdc: r.mdc ?? undefined,
+      value: r.value ?? undefined,
+      unit: r.unit ?? undefined,
+      dataAbsentReason: r.data_absent_reason ?? undefined,
+      components:
+        (typeof r.components === 'string' ? (JSON.parse(r.components) as unknown) : r.components) ??
+        undefined,
+      effectiveAt: new Date(r.effective_at).toISOString(),
+      receivedAt: new Date(r.received_at).toISOString(),
+      status: r.status,
+      quality: r.quality,
+    }) as Reading;
+
+  return {
+    async find(q) {
+      const { rows } = await db.query<ReadingRow>(
+        `select * from vitals.observation
+         where ($1::text is null or patient = $1) and ($2::text[] is null or loinc = any($2))
+           and ($3::timestamptz is null or effective_at >= $3)
+           and ($4::timestamptz is null or effective_at <= $4)
+         order by effective_at desc limit $5`,
+        [q.patientId ?? null, q.loinc ?? null, q.from ?? null, q.to ?? null, q.limit],
+      );
+
+      return rows.map(toReading);
+    },
+    async get(id) {
+      if (!/^[0-9a-f-]{36}$/i.test(id)) {
+        return undefined;
+      }
+      const { rows } = await db.query<ReadingRow>(
+        'select * from vitals.observation where id = $1',
+        [id],
+      );
+
+      return rows[0] === undefined ? undefined : toReading(rows[0]);
+    },
+  };
+}

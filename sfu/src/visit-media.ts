@@ -1,0 +1,183 @@
+import type { types as ms } from 'mediasoup';
+import type { WorkerPool } from './worker-pool.js';
+
+/**
+ * Codecs a visit router offers. VP8 first: every browser simulcasts it; H264 for Safari and
+ * hardware encoders; Opus with in-band FEC for lossy home networks.
+ */
+export const VISIT_MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
+  {
+    kind: 'audio',
+    mimeType: 'audio/opus',
+    clockRate: 48000,
+    channels: 2,
+    parameters: { useinbandfec: 1 },
+  },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
+  {
+    kind: 'video',
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: {
+      'packetization-mode': 1,
+      'profile-level-id': '42e01f',
+      'level-asymmetry-allowed': 1,
+    },
+  },
+];
+
+export interface VisitMediaOptions {
+  pool: WorkerPool;
+  appointmentId: string;
+  /** Producers+consumers a worker carries before a visit spreads to another worker. */
+  maxLoadPerWorker: number;
+}
+
+/**
+ * The routers of one visit. A visit starts with one router on the least-loaded worker; when
+ * that worker is past `maxLoadPerWorker`, newcomers get a router on another worker and every
+ * producer is piped across with `pipeToRouter` (same producer id on both sides).
+ */
+export class VisitMedia {
+  readonly #options: VisitMediaOptions;
+  /** worker index → router */
+  readonly #routers = new Map<number, ms.Router>();
+  /** producer id → router it was produced on */
+  readonly #producerHome = new Map<string, ms.Router>();
+  /** `${workerIndex}:${producerId}` already available in that router */
+  readonly #present = new Set<string>();
+  readonly #pending = new Map<string, Promise<unknown>>();
+  #closed = false;
+
+  constructor(options: VisitMediaOptions) {
+    this.#options = options;
+  }
+
+  get routerCount(): number {
+    return this.#routers.size;
+  }
+
+  /** Worker indexes this visit has routers on. */
+  get workerIndexes(): number[] {
+    return [...this.#routers.keys()];
+  }
+
+  /** Router for a newcomer: the visit's emptiest router, or a new one when all are full. */
+  async routerForNewcomer(): Promise<ms.Router> {
+    const { pool, maxLoadPerWorker } = this.#options;
+    const withRoom = [...this.#routers.entries()]
+      .map(([index, router]) => ({ index, router, load: pool.byIndex(index).load }))
+      .filter((r) => r.load < maxLoadPerWorker)
+      .sort((a, b) => a.load - b.load);
+    if (withRoom[0]) {
+      return withRoom[0].router;
+    }
+
+    const used = new Set(this.#routers.keys());
+    const target = this.#routers.size === 0 ? pool.leastLoaded() : pool.leastLoaded(used);
+    const existing = this.#routers.get(target.index);
+    if (existing) {
+      return existing;
+    }
+
+    return this.#createRouter(target.index);
+  }
+
+  routerByWorker(index: number): ms.Router | undefined {
+    return this.#routers.get(index);
+  }
+
+  /** Records a new producer and pipes it into every other router of the visit. */
+  async addProducer(producer: ms.Producer, home: ms.Router): Promise<void> {
+    this.#producerHome.set(producer.id, home);
+    this.#present.add(`${this.#indexOf(home)}:${producer.id}`);
+    producer.observer.once('close', () => {
+      this.#producerHome.delete(producer.id);
+      for (const key of [...this.#present]) {
+        if (key.endsWith(`:${producer.id}`)) {
+          this.#present.delete(key);
+        }
+      }
+    });
+    await Promise.all(
+      [...this.#routers.values()]
+        .filter((r) => r !== home)
+        .map((r) => this.ensureProducerIn(producer.id, r)),
+    );
+  }
+
+  /** Makes `producerId` consumable in `router`, piping it over from its home router. */
+  async ensureProducerIn(producerId: string, router: ms.Router): Promise<void> {
+    const key = `${this.#indexOf(router)}:${producerId}`;
+    if (this.#present.has(key)) {
+      return;
+    }
+    const inFlight = this.#pending.get(key);
+    if (inFlight) {
+      await inFlight;
+      return;
+    }
+    const home = this.#producerHome.get(producerId);
+    if (!home) {
+      throw new Error(`producer ${producerId} not in this visit`);
+    }
+
+    const piping = home.pipeToRouter({ producerId, router }).then(() => {
+      this.#present.add(key);
+    });
+    this.#pending.set(key, piping);
+    try {
+      await piping;
+    } finally {
+      this.#pending.delete(key);
+    }
+  }
+
+  /** Drops a router whose worker died; the visit's participants rebuild their media. */
+  forgetWorker(index: number): boolean {
+    const had = this.#routers.delete(index);
+    for (const key of [...this.#present]) {
+      if (key.startsWith(`${index}:`)) {
+        this.#present.delete(key);
+      }
+    }
+
+    return had;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const router of this.#routers.values()) {
+      router.close();
+    }
+    this.#routers.clear();
+  }
+
+  async #createRouter(index: number): Promise<ms.Router> {
+    const { pool, appointmentId } = this.#options;
+    const router = await pool.byIndex(index).worker.createRouter({
+      mediaCodecs: VISIT_MEDIA_CODECS,
+      appData: { appointmentId, workerIndex: index },
+    });
+    if (this.#closed) {
+      router.close();
+      throw new Error('visit closed');
+    }
+    this.#routers.set(index, router);
+    await Promise.all(
+      [...this.#producerHome.keys()].map((id) => this.ensureProducerIn(id, router)),
+    );
+
+    return router;
+  }
+
+  #indexOf(router: ms.Router): number {
+    for (const [index, r] of this.#routers) {
+      if (r === router) {
+        return index;
+      }
+    }
+
+    return -1;
+  }
+}

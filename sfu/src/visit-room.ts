@@ -1,0 +1,530 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { types as ms } from 'mediasoup';
+import { VisitError } from './errors.js';
+import type { VisitAuditEvent, VisitEvent, LeaveReason } from './visit-events.js';
+import type { VisitMedia } from './visit-media.js';
+import type { VisitRole, VisitTokenClaims } from './tokens.js';
+
+/** Where a participant is in the visit. */
+export type ParticipantState = 'lobby' | 'in-call' | 'left';
+
+/** A person in one visit; survives socket reconnects. */
+export interface Participant {
+  id: string;
+  userId: string;
+  role: VisitRole;
+  displayName: string;
+  state: ParticipantState;
+  connected: boolean;
+  /** Secret the client presents to resume after a dropped connection. */
+  resumeKey: string;
+  waitingSince: number;
+  router?: ms.Router;
+  transports: Map<string, ms.WebRtcTransport>;
+  producers: Map<string, ms.Producer>;
+  consumers: Map<string, ms.Consumer>;
+  /** When the current stint in the call started; undefined while out of it. */
+  inCallSince?: number;
+  secondsInCall: number;
+  graceTimer?: NodeJS.Timeout;
+}
+
+/** What the room tells participants; the signaling layer delivers it. */
+export type RoomSend = (participantId: string, event: string, payload: unknown) => void;
+
+export interface VisitRoomOptions {
+  appointmentId: string;
+  media: () => Promise<VisitMedia>;
+  send: RoomSend;
+  emit: (event: VisitEvent) => void;
+  audit: (event: Omit<VisitAuditEvent, 'at' | 'appointmentId'>) => void;
+  /** Called once the visit has ended and everything is closed. */
+  onEnded: () => void;
+  reconnectGraceMs: number;
+  /** The visit ends by itself this long after the last participant left. */
+  emptyTimeoutMs: number;
+  now?: () => number;
+}
+
+/** Lobby entry as the host sees it. */
+export interface LobbyEntry {
+  participantId: string;
+  displayName: string;
+  role: VisitRole;
+  waitingSince: string;
+}
+
+/** A participant as others in the call see them. */
+export interface PeerInfo {
+  participantId: string;
+  displayName: string;
+  role: VisitRole;
+  producers: { producerId: string; kind: ms.MediaKind; paused: boolean }[];
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * One video visit (one Appointment): lobby, admission, the call, reconnects, mute/kick, the end,
+ * and the time accounting behind the visit events.
+ *
+ * @example
+ * const room = new VisitRoom({ appointmentId, media, send, emit, audit, onEnded, ... });
+ * const p = room.join(claims);
+ */
+export class VisitRoom {
+  readonly appointmentId: string;
+  readonly #o: VisitRoomOptions;
+  readonly #participants = new Map<string, Participant>();
+  readonly #admittedUsers = new Set<string>();
+  readonly #kickedUsers = new Set<string>();
+  #media?: VisitMedia;
+  #startedAt?: number;
+  #ended = false;
+  #interactiveMs = 0;
+  #interactiveSince?: number;
+  #emptyTimer?: NodeJS.Timeout;
+  readonly #now: () => number;
+
+  constructor(options: VisitRoomOptions) {
+    this.appointmentId = options.appointmentId;
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get participants(): Participant[] {
+    return [...this.#participants.values()];
+  }
+
+  get(participantId: string): Participant {
+    const p = this.#participants.get(participantId);
+    if (!p || p.state === 'left') {
+      throw new VisitError('NOT_FOUND', 'no such participant in this visit');
+    }
+
+    return p;
+  }
+
+  /** Who is waiting in the lobby, oldest first. */
+  lobby(): LobbyEntry[] {
+    return this.participants
+      .filter((p) => p.state === 'lobby' && p.connected)
+      .sort((a, b) => a.waitingSince - b.waitingSince)
+      .map((p) => ({
+        participantId: p.id,
+        displayName: p.displayName,
+        role: p.role,
+        waitingSince: iso(p.waitingSince),
+      }));
+  }
+
+  /** Whether a host is connected and in the call. */
+  hostPresent(): boolean {
+    return this.participants.some((p) => p.role === 'host' && p.state === 'in-call' && p.connected);
+  }
+
+  /**
+   * A token holder arrives (or returns). The host goes straight into the call; a patient or guest
+   * admitted earlier in this visit goes back in; anyone else waits in the lobby. A second
+   * connection of the same user takes over the existing participant.
+   */
+  join(claims: VisitTokenClaims): { participant: Participant; resumed: boolean } {
+    this.#assertOpen();
+    if (this.#kickedUsers.has(claims.userId)) {
+      this.#o.audit({
+        action: 'visit.join',
+        actorUserId: claims.userId,
+        actorRole: claims.role,
+        outcome: 'denied',
+        reason: 'KICKED',
+      });
+      throw new VisitError('KICKED', 'removed from this visit by the host');
+    }
+
+    const existing = this.participants.find(
+      (p) => p.userId === claims.userId && p.state !== 'left',
+    );
+    if (existing) {
+      this.#reattach(existing);
+      return { participant: existing, resumed: true };
+    }
+
+    const participant: Participant = {
+      id: randomUUID(),
+      userId: claims.userId,
+      role: claims.role,
+      displayName: claims.displayName,
+      state: 'lobby',
+      connected: true,
+      resumeKey: randomBytes(24).toString('base64url'),
+      waitingSince: this.#now(),
+      transports: new Map(),
+      producers: new Map(),
+      consumers: new Map(),
+      secondsInCall: 0,
+    };
+    this.#participants.set(participant.id, participant);
+    clearTimeout(this.#emptyTimer);
+    this.#o.audit({
+      action: 'visit.join',
+      actorUserId: claims.userId,
+      actorRole: claims.role,
+      outcome: 'success',
+    });
+    if (claims.role === 'host' || this.#admittedUsers.has(claims.userId)) {
+      this.#enterCall(participant);
+    } else {
+      this.#notifyLobby();
+    }
+
+    return { participant, resumed: false };
+  }
+
+  /** A dropped client comes back with its resume key (the join token may have expired). */
+  resume(participantId: string, resumeKey: string): Participant {
+    this.#assertOpen();
+    const p = this.#participants.get(participantId);
+    if (!p || p.state === 'left' || p.resumeKey !== resumeKey) {
+      throw new VisitError('TOKEN_INVALID', 'resume key rejected');
+    }
+    this.#reattach(p);
+
+    return p;
+  }
+
+  admit(host: Participant, participantId: string): void {
+    this.#requireHost(host, 'visit.admit');
+    const p = this.get(participantId);
+    if (p.state !== 'lobby') {
+      return;
+    }
+
+    this.#admittedUsers.add(p.userId);
+    this.#o.emit({
+      type: 'admitted',
+      appointmentId: this.appointmentId,
+      userId: p.userId,
+      role: p.role,
+      byUserId: host.userId,
+      at: iso(this.#now()),
+    });
+    this.#o.audit({
+      action: 'visit.admit',
+      actorUserId: host.userId,
+      actorRole: host.role,
+      subjectUserId: p.userId,
+      outcome: 'success',
+    });
+    this.#enterCall(p);
+    this.#notifyLobby();
+  }
+
+  deny(host: Participant, participantId: string): void {
+    this.#requireHost(host, 'visit.deny');
+    const p = this.get(participantId);
+    this.#o.audit({
+      action: 'visit.deny',
+      actorUserId: host.userId,
+      actorRole: host.role,
+      subjectUserId: p.userId,
+      outcome: 'success',
+    });
+    this.#o.send(p.id, 'denied', {});
+    this.#leave(p, 'denied');
+  }
+
+  /** Host mutes a participant's audio or video: the server pauses the producer. */
+  async mute(host: Participant, participantId: string, kind: ms.MediaKind): Promise<void> {
+    this.#requireHost(host, 'visit.mute');
+    const p = this.get(participantId);
+
+    for (const producer of p.producers.values()) {
+      if (producer.kind === kind) {
+        await producer.pause();
+        this.#broadcast('producerPaused', { producerId: producer.id, participantId: p.id });
+      }
+    }
+    this.#o.audit({
+      action: 'visit.mute',
+      actorUserId: host.userId,
+      actorRole: host.role,
+      subjectUserId: p.userId,
+      outcome: 'success',
+      reason: kind,
+    });
+    this.#o.send(p.id, 'mutedByHost', { kind });
+  }
+
+  kick(host: Participant, participantId: string): void {
+    this.#requireHost(host, 'visit.kick');
+    const p = this.get(participantId);
+    if (p.role === 'host') {
+      throw new VisitError('FORBIDDEN', 'a host cannot be removed');
+    }
+
+    this.#kickedUsers.add(p.userId);
+    this.#admittedUsers.delete(p.userId);
+    this.#o.audit({
+      action: 'visit.kick',
+      actorUserId: host.userId,
+      actorRole: host.role,
+      subjectUserId: p.userId,
+      outcome: 'success',
+    });
+    this.#o.send(p.id, 'kicked', {});
+    this.#leave(p, 'kicked');
+  }
+
+  /** The participant hangs up. */
+  hangup(p: Participant): void {
+    this.#leave(p, 'hangup');
+  }
+
+  /** Socket dropped: keep the seat for the grace period, then count it as a leave. */
+  disconnected(p: Participant): void {
+    if (p.state === 'left' || this.#ended) {
+      return;
+    }
+    p.connected = false;
+    this.#notifyLobby();
+    clearTimeout(p.graceTimer);
+    p.graceTimer = setTimeout(() => this.#leave(p, 'disconnect'), this.#o.reconnectGraceMs);
+    p.graceTimer.unref();
+  }
+
+  /** Host ends the visit for everyone. */
+  end(host: Participant | null): void {
+    if (this.#ended) {
+      return;
+    }
+    if (host) {
+      this.#requireHost(host, 'visit.end');
+    }
+
+    const at = this.#now();
+    for (const p of this.participants) {
+      if (p.state !== 'left') {
+        this.#o.send(p.id, 'visitEnded', { endedAt: iso(at) });
+        this.#leave(p, 'ended', true);
+      }
+    }
+    this.#ended = true;
+    clearTimeout(this.#emptyTimer);
+    this.#media?.close();
+    this.#o.audit({
+      action: 'visit.end',
+      actorUserId: host?.userId ?? 'system',
+      actorRole: host?.role ?? 'host',
+      outcome: 'success',
+    });
+    const startedAt = this.#startedAt ?? at;
+    this.#o.emit({
+      type: 'ended',
+      appointmentId: this.appointmentId,
+      startedAt: iso(startedAt),
+      endedAt: iso(at),
+      durationSeconds: Math.round((at - startedAt) / 1000),
+      endedByUserId: host?.userId ?? null,
+      participants: this.participants.map((p) => ({
+        userId: p.userId,
+        role: p.role,
+        secondsInCall: Math.round(p.secondsInCall),
+      })),
+    });
+    this.#o.emit({
+      type: 'duration',
+      appointmentId: this.appointmentId,
+      interactiveSeconds: Math.round(this.#interactiveMs / 1000),
+      at: iso(at),
+    });
+    this.#o.onEnded();
+  }
+
+  /** Media of the call; created lazily on the first request. */
+  async media(): Promise<VisitMedia> {
+    this.#assertOpen();
+    this.#media ??= await this.#o.media();
+
+    return this.#media;
+  }
+
+  /** Peers in the call other than `self`, with their producers. */
+  peers(self: Participant): PeerInfo[] {
+    return this.participants
+      .filter((p) => p !== self && p.state === 'in-call')
+      .map((p) => ({
+        participantId: p.id,
+        displayName: p.displayName,
+        role: p.role,
+        producers: [...p.producers.values()].map((pr) => ({
+          producerId: pr.id,
+          kind: pr.kind,
+          paused: pr.paused,
+        })),
+      }));
+  }
+
+  /** Tells everyone else in the call. */
+  broadcastFrom(self: Participant, event: string, payload: unknown): void {
+    for (const p of this.participants) {
+      if (p !== self && p.state === 'in-call' && p.connected) {
+        this.#o.send(p.id, event, payload);
+      }
+    }
+  }
+
+  /** Closes a participant's transports (and so its producers and consumers). */
+  closeMedia(p: Participant): void {
+    for (const t of p.transports.values()) {
+      t.close();
+    }
+    p.transports.clear();
+    p.producers.clear();
+    p.consumers.clear();
+    p.router = undefined;
+  }
+
+  /** Worker died under the visit: everyone rebuilds media on a new router. */
+  workerLost(index: number): void {
+    if (!this.#media?.forgetWorker(index)) {
+      return;
+    }
+    for (const p of this.participants) {
+      if (p.router && p.router.closed) {
+        this.closeMedia(p);
+        this.#o.send(p.id, 'mediaReset', {});
+      }
+    }
+  }
+
+  #broadcast(event: string, payload: unknown): void {
+    for (const p of this.participants) {
+      if (p.state === 'in-call' && p.connected) {
+        this.#o.send(p.id, event, payload);
+      }
+    }
+  }
+
+  #reattach(p: Participant): void {
+    clearTimeout(p.graceTimer);
+    p.graceTimer = undefined;
+    p.connected = true;
+    if (p.state === 'lobby') {
+      this.#notifyLobby();
+    }
+  }
+
+  #enterCall(p: Participant): void {
+    const now = this.#now();
+    p.state = 'in-call';
+    p.inCallSince = now;
+    this.#startedAt ??= now;
+    this.#o.emit({
+      type: 'joined',
+      appointmentId: this.appointmentId,
+      userId: p.userId,
+      role: p.role,
+      at: iso(now),
+    });
+    this.#o.send(p.id, 'admitted', { participantId: p.id });
+    this.broadcastFrom(p, 'peerJoined', {
+      participantId: p.id,
+      displayName: p.displayName,
+      role: p.role,
+      producers: [],
+    } satisfies PeerInfo);
+    this.#updateInteractive(now);
+  }
+
+  #leave(p: Participant, reason: LeaveReason, ending = false): void {
+    if (p.state === 'left') {
+      return;
+    }
+    const now = this.#now();
+    clearTimeout(p.graceTimer);
+    const wasInCall = p.state === 'in-call';
+    if (p.inCallSince !== undefined) {
+      p.secondsInCall += (now - p.inCallSince) / 1000;
+      p.inCallSince = undefined;
+    }
+    p.state = 'left';
+    p.connected = false;
+    this.closeMedia(p);
+    this.#o.audit({
+      action: 'visit.leave',
+      actorUserId: p.userId,
+      actorRole: p.role,
+      outcome: 'success',
+      reason,
+    });
+    this.#o.emit({
+      type: 'left',
+      appointmentId: this.appointmentId,
+      userId: p.userId,
+      role: p.role,
+      reason,
+      secondsInCall: Math.round(p.secondsInCall),
+      at: iso(now),
+    });
+    this.#o.send(p.id, 'removed', { reason });
+    if (wasInCall && !ending) {
+      this.broadcastFrom(p, 'peerLeft', { participantId: p.id });
+    }
+    this.#updateInteractive(now);
+    this.#notifyLobby();
+    if (!ending && this.participants.every((x) => x.state === 'left')) {
+      this.#emptyTimer = setTimeout(() => this.end(null), this.#o.emptyTimeoutMs);
+      this.#emptyTimer.unref();
+    }
+  }
+
+  #updateInteractive(now: number): void {
+    const inCall = this.participants.filter((p) => p.state === 'in-call');
+    const both = inCall.some((p) => p.role === 'host') && inCall.some((p) => p.role !== 'host');
+    if (both && this.#interactiveSince === undefined) {
+      this.#interactiveSince = now;
+    } else if (!both && this.#interactiveSince !== undefined) {
+      this.#interactiveMs += now - this.#interactiveSince;
+      this.#interactiveSince = undefined;
+    }
+  }
+
+  #notifyLobby(): void {
+    const lobby = this.lobby();
+    const hostPresent = this.hostPresent();
+    for (const p of this.participants) {
+      if (!p.connected) {
+        continue;
+      }
+      if (p.role === 'host' && p.state === 'in-call') {
+        this.#o.send(p.id, 'lobby', { waiting: lobby });
+      } else if (p.state === 'lobby') {
+        this.#o.send(p.id, 'lobbyStatus', { hostPresent });
+      }
+    }
+  }
+
+  #requireHost(p: Participant, action: VisitAuditEvent['action']): void {
+    this.#assertOpen();
+    if (p.role !== 'host' || p.state !== 'in-call') {
+      this.#o.audit({
+        action,
+        actorUserId: p.userId,
+        actorRole: p.role,
+        outcome: 'denied',
+        reason: 'FORBIDDEN',
+      });
+      throw new VisitError('FORBIDDEN', 'only the clinician host may do this');
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#ended) {
+      throw new VisitError('VISIT_ENDED', 'this visit has ended');
+    }
+  }
+}

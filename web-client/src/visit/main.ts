@@ -1,0 +1,239 @@
+import { checkDevices, type DeviceCheck } from './device-check.js';
+import { VisitClient, VisitError, type LobbyEntry, type PeerInfo } from './visit-client.js';
+import { mountVitalsPanel } from './vitals-panel.js';
+
+/**
+ * Visit page entry. The link the gateway sends carries the join token in the fragment (never
+ * sent to a server): `visit.html#token=…[&signal=https://sfu-2…]`. The token's role decides the
+ * page: a clinician host gets lobby, host controls and the live-vitals panel; a patient or guest
+ * gets the device check, the lobby wait, and the call.
+ */
+const params = new URLSearchParams(location.hash.slice(1));
+const token = params.get('token') ?? '';
+const signalUrl = params.get('signal') ?? location.origin;
+const vitalsUrl = params.get('vitals') ?? signalUrl;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const show = (id: string) => {
+  for (const el of document.querySelectorAll<HTMLElement>('[data-screen]')) {
+    el.hidden = el.id !== id;
+  }
+};
+
+function roleFromToken(jwt: string): string {
+  try {
+    const payload = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
+      role?: string;
+    };
+    return payload.role ?? '';
+  } catch {
+    return '';
+  }
+}
+
+const MESSAGES: Record<string, string> = {
+  TOKEN_INVALID: 'This visit link has expired. Please ask for a new link.',
+  VISIT_ENDED: 'This visit has ended.',
+  KICKED: 'You were removed from this visit.',
+  MEDIA_UNAVAILABLE: 'Video visits are not available right now. Please call the clinic.',
+};
+
+function fail(code: string, detail = '') {
+  $('error-text').textContent = MESSAGES[code] ?? `Something went wrong (${code}). ${detail}`;
+  $('error-text').dataset.code = code;
+  show('screen-error');
+}
+
+const role = roleFromToken(token);
+const isHost = role === 'host';
+document.body.dataset.role = isHost ? 'host' : 'patient';
+let check: DeviceCheck | undefined;
+let client: VisitClient | undefined;
+const tiles = new Map<string, HTMLElement>();
+
+function tile(participantId: string, label: string): HTMLElement {
+  let el = tiles.get(participantId);
+  if (!el) {
+    el = document.createElement('figure');
+    el.className = 'tile';
+    el.dataset.participant = participantId;
+    el.innerHTML =
+      '<video autoplay playsinline></video><audio autoplay></audio><figcaption></figcaption>';
+    const controls = document.createElement('div');
+    controls.className = 'host-controls';
+    if (isHost) {
+      controls.innerHTML = `<button data-act="mute-audio">Mute mic</button>
+        <button data-act="mute-video">Stop video</button><button data-act="kick">Remove</button>`;
+      controls.addEventListener('click', (ev) => {
+        const act = (ev.target as HTMLElement).dataset.act;
+        if (act === 'kick') {
+          void client?.kick(participantId);
+        } else if (act === 'mute-audio' || act === 'mute-video') {
+          void client?.mute(participantId, act === 'mute-audio' ? 'audio' : 'video');
+        }
+      });
+    }
+    el.append(controls);
+    $('remote-tiles').append(el);
+    tiles.set(participantId, el);
+  }
+  if (label) {
+    el.querySelector('figcaption')!.textContent = label;
+  }
+
+  return el;
+}
+
+function renderLobby(waiting: LobbyEntry[]) {
+  const list = $('lobby-list');
+  list.replaceChildren(
+    ...waiting.map((w) => {
+      const li = document.createElement('li');
+      li.dataset.participant = w.participantId;
+      const since = new Date(w.waitingSince).toLocaleTimeString();
+      li.innerHTML = `<span class="who"></span> <small></small>
+        <button data-testid="admit">Admit</button> <button data-testid="deny">Deny</button>`;
+      li.querySelector('.who')!.textContent = `${w.displayName} (${w.role})`;
+      li.querySelector('small')!.textContent = `waiting since ${since}`;
+      li.querySelector('[data-testid="admit"]')!.addEventListener('click', () => {
+        void client?.admit(w.participantId);
+      });
+      li.querySelector('[data-testid="deny"]')!.addEventListener('click', () => {
+        void client?.deny(w.participantId);
+      });
+      return li;
+    }),
+  );
+  $('lobby-empty').hidden = waiting.length > 0;
+}
+
+async function enterCall() {
+  show('screen-call');
+  $<HTMLVideoElement>('local-video').srcObject = check!.stream;
+  await client!.startMedia(check!.stream);
+  $('call-status').textContent = 'In call';
+}
+
+async function join() {
+  check?.stopMeter();
+  $('join').setAttribute('disabled', '');
+  client = new VisitClient({
+    url: signalUrl,
+    token,
+    handlers: {
+      lobby: renderLobby,
+      lobbyStatus: (s) => {
+        $('lobby-host').textContent = s.hostPresent
+          ? 'Your clinician is here and will let you in shortly.'
+          : 'Your clinician has not joined yet.';
+      },
+      admitted: () =>
+        void enterCall().catch((e: Error) => fail((e as VisitError).code ?? 'MEDIA', e.message)),
+      peerJoined: (p: PeerInfo) => void tile(p.participantId, `${p.displayName}`),
+      peerLeft: (id) => {
+        tiles.get(id)?.remove();
+        tiles.delete(id);
+      },
+      remoteTrack: (id, track) => {
+        const el = tile(id, '');
+        const media = el.querySelector<HTMLMediaElement>(
+          track.kind === 'video' ? 'video' : 'audio',
+        )!;
+        media.srcObject = new MediaStream([track]);
+      },
+      mutedByHost: (kind) => {
+        $('notice').textContent =
+          `The clinician turned off your ${kind === 'audio' ? 'microphone' : 'camera'}.`;
+        $(`toggle-${kind}`).dataset.muted = 'true';
+      },
+      removed: (reason) =>
+        fail(reason === 'kicked' ? 'KICKED' : 'DENIED', 'The clinician did not admit you.'),
+      ended: () => {
+        show('screen-ended');
+      },
+      connection: (state) => {
+        $('connection').textContent = state === 'reconnecting' ? 'Reconnecting…' : '';
+      },
+      error: (code) => fail(code),
+    },
+  });
+  Object.assign(window, { __visit: client });
+  try {
+    const welcome = await client.ready();
+    if (!welcome.media.available) {
+      fail('MEDIA_UNAVAILABLE');
+      return;
+    }
+    if (welcome.state === 'in-call') {
+      await enterCall();
+    } else {
+      show('screen-lobby');
+    }
+    if (isHost) {
+      $('vitals').hidden = false;
+      mountVitalsPanel($('vitals'), { url: vitalsUrl, token });
+    }
+  } catch (error) {
+    fail(error instanceof VisitError ? error.code : 'NETWORK', (error as Error).message);
+  }
+}
+
+async function runCheck() {
+  try {
+    check = await checkDevices({
+      cameraId: $<HTMLSelectElement>('camera').value || undefined,
+      microphoneId: $<HTMLSelectElement>('microphone').value || undefined,
+      onLevel: (level) => ($('mic-level').style.width = `${Math.round(level * 100)}%`),
+    });
+  } catch (error) {
+    $('check-status').textContent =
+      `We could not open your camera or microphone: ${(error as Error).name}`;
+    return;
+  }
+  $<HTMLVideoElement>('preview').srcObject = check.stream;
+  const fill = (id: string, list: MediaDeviceInfo[]) => {
+    const select = $<HTMLSelectElement>(id);
+    const current = select.value;
+    select.replaceChildren(
+      ...list.map(
+        (d, i) =>
+          new Option(d.label || `Device ${i + 1}`, d.deviceId, false, d.deviceId === current),
+      ),
+    );
+  };
+  fill('camera', check.cameras);
+  fill('microphone', check.microphones);
+  $('check-status').textContent = 'Camera and microphone are working.';
+  $('join').removeAttribute('disabled');
+}
+
+$('join').addEventListener('click', () => void join());
+for (const id of ['camera', 'microphone']) {
+  $(id).addEventListener('change', () => {
+    check?.stopMeter();
+    check?.stream.getTracks().forEach((t) => t.stop());
+    void runCheck();
+  });
+}
+for (const kind of ['audio', 'video'] as const) {
+  $(`toggle-${kind}`).addEventListener('click', () => {
+    const btn = $(`toggle-${kind}`);
+    const muted = btn.dataset.muted !== 'true';
+    btn.dataset.muted = String(muted);
+    void client?.setMuted(kind, muted);
+  });
+}
+$('hangup').addEventListener('click', () => {
+  void client?.hangup().then(() => show('screen-ended'));
+});
+$('end-visit').addEventListener('click', () => void client?.end());
+$('join').textContent = isHost ? 'Start visit' : 'Join visit';
+$('end-visit').hidden = !isHost;
+$('lobby-panel').hidden = !isHost;
+
+if (!token) {
+  fail('TOKEN_INVALID');
+} else {
+  show('screen-check');
+  void runCheck();
+}

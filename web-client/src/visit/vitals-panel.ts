@@ -1,0 +1,120 @@
+import { io, type Socket } from 'socket.io-client';
+
+/** Mirrors `VitalsReading` / `VitalsAlert` / `VitalsSnapshot` in sfu/src/vitals-feed.ts. */
+export interface VitalsReading {
+  code: string;
+  label: string;
+  value: number | null;
+  components?: { code: string; label: string; value: number }[];
+  unit: string;
+  effectiveAt: string;
+  trend?: 'rising' | 'falling' | 'steady';
+  quality?: string[];
+}
+
+export interface VitalsAlert {
+  id: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  title: string;
+  status: 'open' | 'acknowledged';
+  raisedAt: string;
+}
+
+export interface VitalsSnapshot {
+  patientRef: string;
+  readings: VitalsReading[];
+  alerts: VitalsAlert[];
+  at: string;
+}
+
+/** socket.io namespace of the feed (VITALS_NAMESPACE in the SFU package). */
+export const VITALS_NAMESPACE = '/visit-vitals';
+
+const TREND: Record<string, string> = { rising: '↑', falling: '↓', steady: '→' };
+
+function formatValue(r: VitalsReading): string {
+  if (r.components?.length) {
+    return r.components.map((c) => c.value).join('/');
+  }
+
+  return r.value === null ? '—' : String(r.value);
+}
+
+/**
+ * The clinician's live-vitals panel: connects to the feed with the visit token and keeps the
+ * latest value per code, its trend, and the patient's open alerts on screen.
+ */
+export function mountVitalsPanel(
+  root: HTMLElement,
+  options: { url: string; token: string },
+): Socket {
+  const readings = new Map<string, VitalsReading>();
+  const alerts = new Map<string, VitalsAlert>();
+  root.innerHTML = `<h2>Live vitals</h2><p class="vitals-status" data-testid="vitals-status">connecting…</p>
+    <table class="vitals-table"><tbody data-testid="vitals-rows"></tbody></table>
+    <h3>Open alerts</h3><ul class="vitals-alerts" data-testid="vitals-alerts"></ul>`;
+  const status = root.querySelector<HTMLElement>('.vitals-status')!;
+  const rows = root.querySelector<HTMLElement>('[data-testid="vitals-rows"]')!;
+  const alertList = root.querySelector<HTMLElement>('[data-testid="vitals-alerts"]')!;
+
+  const render = () => {
+    rows.replaceChildren(
+      ...[...readings.values()].map((r) => {
+        const tr = document.createElement('tr');
+        tr.dataset.code = r.code;
+        const time = new Date(r.effectiveAt).toLocaleTimeString();
+        const flags = r.quality?.length ? ` (${r.quality.join(', ')})` : '';
+        tr.innerHTML =
+          '<th></th><td class="v"></td><td class="u"></td><td class="t"></td><td class="w"></td>';
+        tr.children[0]!.textContent = r.label;
+        tr.children[1]!.textContent = formatValue(r) + flags;
+        tr.children[2]!.textContent = r.unit;
+        tr.children[3]!.textContent = r.trend ? TREND[r.trend]! : '';
+        tr.children[4]!.textContent = time;
+        return tr;
+      }),
+    );
+    alertList.replaceChildren(
+      ...[...alerts.values()].map((a) => {
+        const li = document.createElement('li');
+        li.className = `alert-${a.severity}`;
+        li.textContent = `${a.severity.toUpperCase()}: ${a.title}`;
+        return li;
+      }),
+    );
+    if (alerts.size === 0) {
+      const li = document.createElement('li');
+      li.textContent = 'none';
+      alertList.append(li);
+    }
+  };
+
+  const socket = io(`${options.url}${VITALS_NAMESPACE}`, {
+    transports: ['websocket'],
+    auth: { token: options.token },
+  });
+  socket.on('connect', () => (status.textContent = 'live'));
+  socket.on('disconnect', () => (status.textContent = 'reconnecting…'));
+  socket.on('connect_error', () => (status.textContent = 'vitals unavailable'));
+  socket.on('vitals:snapshot', (s: VitalsSnapshot) => {
+    readings.clear();
+    alerts.clear();
+    s.readings.forEach((r) => readings.set(r.code, r));
+    s.alerts.forEach((a) => alerts.set(a.id, a));
+    render();
+  });
+  socket.on('vitals:reading', (r: VitalsReading) => {
+    readings.set(r.code, r);
+    render();
+  });
+  socket.on('vitals:alert', (a: VitalsAlert) => {
+    alerts.set(a.id, a);
+    render();
+  });
+  socket.on('vitals:alertCleared', (m: { id: string }) => {
+    alerts.delete(m.id);
+    render();
+  });
+
+  return socket;
+}
