@@ -15,7 +15,7 @@ import {
 import { LocalAlarms, type AlarmEntry } from './alarms/local-alarms.js';
 import { ClockSkew } from './clock-skew.js';
 import { loadConfig } from './config/load-config.js';
-import { pushableConfigSchema, type AgentConfig, type DeviceConfig } from './config/schema.js';
+import { parsePushedConfig, type AgentConfig, type DeviceConfig } from './config/schema.js';
 import { adoptSealingKey, splitSealingKey } from './enroll/sealing-key-rotation.js';
 import { InvalidStateError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
@@ -542,8 +542,11 @@ export class Agent {
         kind: 'config',
       });
       const push = value as AgentConfigPush;
-      const parsed = pushableConfigSchema.parse(splitSealingKey(push.config).rest);
-      this.#config = { ...this.#fileConfig, ...parsed };
+      const parsed = parsePushedConfig(splitSealingKey(push.config).rest);
+      if (!parsed.success) {
+        throw parsed.error;
+      }
+      this.#config = { ...this.#fileConfig, ...parsed.data };
       this.#configVersion = push.version;
     } catch (error) {
       this.#log.warn(
@@ -572,7 +575,7 @@ export class Agent {
 
       return;
     }
-    const parsed = pushableConfigSchema.safeParse(rest);
+    const parsed = parsePushedConfig(rest);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
       this.#problems.set('CONFIG_REJECTED', {
@@ -679,7 +682,9 @@ export class Agent {
         kind: 'config',
       });
 
-      return pushableConfigSchema.parse(splitSealingKey((value as AgentConfigPush).config).rest);
+      const parsed = parsePushedConfig(splitSealingKey((value as AgentConfigPush).config).rest);
+
+      return parsed.success ? parsed.data : {};
     } catch {
       return {};
     }

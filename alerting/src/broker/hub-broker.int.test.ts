@@ -128,8 +128,10 @@ test('a revoked agent is dropped at once and refused afterwards', async () => {
   await closed;
   assert.not.ok(broker.isConnected(a.agentId));
 
-  const retry = await asAgent(a).catch((e: Error) => e);
+  // Refused with CONNACK 5 (not authorized), so the agent can tell revoked from unreachable.
+  const retry = await asAgent(a).catch((e: Error & { code?: number }) => e);
   assert.instance(retry, Error);
+  assert.is((retry as { code?: number }).code, 5);
 });
 
 test('the loopback listener takes only enrolled, active client ids', async () => {

@@ -55,6 +55,19 @@ function refusal(returnCode: 2 | 3 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode });
 }
 
+/** MQTT 3.1.1 CONNACK, return code 5: connection refused, not authorized. */
+const CONNACK_NOT_AUTHORIZED = Buffer.from([0x20, 0x02, 0x00, 0x05]);
+
+/**
+ * Answers a refused certificate's first packet with CONNACK 5 and closes, without handing the
+ * socket to aedes: the agent learns it was refused (revoked) rather than that the hub is down.
+ */
+function refuseAsNotAuthorized(socket: Socket): void {
+  socket.setTimeout(10_000, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.once('data', () => socket.end(CONNACK_NOT_AUTHORIZED));
+}
+
 function listen(server: Server, port: number, host?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -183,7 +196,11 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
             },
             'connection refused',
           );
-          socket.destroy();
+          if (peer.kind === 'certificate') {
+            refuseAsNotAuthorized(socket);
+          } else {
+            socket.destroy();
+          }
 
           return;
         }

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 
 import { ConfigError } from '../errors.js';
 import { parseConfig } from './load-config.js';
+import { parsePushedConfig } from './schema.js';
 
 function issuesOf(text: string) {
   try {
@@ -89,6 +90,25 @@ test('the example config shipped with the agent is valid', () => {
   const file = fileURLToPath(new URL('../../agent.example.yaml', import.meta.url));
   const config = parseConfig(readFileSync(file, 'utf8'), file);
   assert.is(config.devices.length, 2);
+});
+
+test('a hub push keeps only the sections it sends, validated', () => {
+  const onlyAlarms = parsePushedConfig({ alarms: [] });
+  assert.ok(onlyAlarms.success);
+  assert.equal(Object.keys(onlyAlarms.data), ['alarms']);
+
+  const empty = parsePushedConfig({});
+  assert.ok(empty.success);
+  assert.equal(empty.data, {}, 'no defaults leak into an empty push (a bare key rotation)');
+
+  const queue = parsePushedConfig({ queue: { maxBytes: 1024 } });
+  assert.ok(queue.success);
+  assert.is(queue.data.queue?.maxBytes, 1024);
+  assert.is(queue.data.queue?.overflow, 'drop-oldest', 'defaults inside a sent section apply');
+
+  const bad = parsePushedConfig({ devices: [{ id: 'x' }] });
+  assert.not.ok(bad.success);
+  assert.ok(bad.error?.issues.some((i) => i.path[0] === 'devices'));
 });
 
 test.run();

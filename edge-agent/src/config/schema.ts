@@ -173,3 +173,32 @@ export const pushableConfigSchema = agentConfigSchema
     logLevel: true,
   })
   .partial();
+
+/** The sections of a hub push, validated; sections the hub did not send stay absent. */
+export type PushedConfig = z.infer<typeof pushableConfigSchema>;
+
+/**
+ * Validates a hub push and keeps only the sections it carries, so a push that names only
+ * `alarms` (or only a sealing key) never resets the file's devices to the schema default.
+ *
+ * @example
+ * ```ts
+ * const parsed = parsePushedConfig({ alarms: [] }); // { success: true, data: { alarms: [] } }
+ * ```
+ */
+export function parsePushedConfig(
+  input: Record<string, unknown>,
+): ReturnType<typeof pushableConfigSchema.safeParse> {
+  const parsed = pushableConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    return parsed;
+  }
+  const data: Record<string, unknown> = {};
+  for (const [section, value] of Object.entries(parsed.data)) {
+    if (Object.hasOwn(input, section)) {
+      data[section] = value;
+    }
+  }
+
+  return { ...parsed, data };
+}
