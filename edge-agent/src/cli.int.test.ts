@@ -96,7 +96,12 @@ test('a serial oximeter added on SIGHUP streams to the hub without a restart', a
     const status = readLocalStatus(env.stateDir)!;
     assert.is(status.status.pid, pid, 'same process');
     assert.ok(agent.lines.some((l) => l.includes('"configApplied"')));
-    const shown = await run(process.execPath, [BIN, 'status', '--config', env.configFile]);
+    // The status file is rewritten on the agent's own beat: wait for it to catch up.
+    const shown = await waitFor(async () => {
+      const out = await run(process.execPath, [BIN, 'status', '--config', env.configFile]);
+
+      return /oxi-serial\s+contec-cms50d\s+connected/.test(out.stdout) ? out : undefined;
+    }, 'status shows the oximeter connected');
     assert.match(shown.stdout, /oxi-serial\s+contec-cms50d\s+connected/);
   } finally {
     agent.child.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import { runMigrations, type Database } from '@sparkden/alerting';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { pino, type Logger } from 'pino';
 
 import { createAuthorize, type Authorize } from './access/authorize.js';
@@ -66,6 +66,8 @@ export interface GatewayOptions {
   lockout?: UserDirectoryOptions;
   /** Extra action → roles entries for {@link Gateway.authorize}. */
   actions?: Record<string, readonly Role[]>;
+  /** Middleware run on every request before any route (e.g. HTTP metrics by route). */
+  middleware?: readonly MiddlewareHandler[];
 }
 
 /** A composed gateway; see {@link createGateway}. */
@@ -147,6 +149,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = new Hono<GatewayEnv>();
   app.use('*', requestContext(logger));
+  for (const handler of options.middleware ?? []) {
+    app.use('*', handler);
+  }
   app.onError(handleError);
   app.notFound(handleNotFound);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

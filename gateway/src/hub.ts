@@ -30,6 +30,7 @@ import { FieldCipher } from './crypto/field-cipher.js';
 import { loadKeyring } from './crypto/keyring-file.js';
 import { attachVisits, type VisitsHandle } from './hub/visits.js';
 import { mountBilling } from './hub/billing.js';
+import { instrumentHub } from './ops/instrument.js';
 import { createHubMetrics, httpMetrics, metricsHandler, type HubMetrics } from './ops/metrics.js';
 
 /** Options of {@link startHub}. Everything has a development default. */
@@ -165,6 +166,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       keysDir: join(dataDir, 'keys'),
       issuer: url,
       vitals: sqlVitalsSource(db),
+      middleware: [httpMetrics(metrics)],
     });
     late.gateway = gateway;
     closers.push(() => gateway.close());
@@ -177,7 +179,6 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
     await syncPatientUnits(gateway, engine);
 
     const app = gateway.app;
-    app.use('*', httpMetrics(metrics));
     app.get('/metrics', metricsHandler(metrics));
     app.get('/readyz', (c) => c.json({ status: 'ready' }));
     gateway.mount(
@@ -226,6 +227,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       logger,
     });
     closers.push(() => visits.stop());
+    const detachMetrics = instrumentHub({ metrics, alerting, sfu: visits.sfu });
+    closers.push(() => Promise.resolve(detachMetrics()));
 
     const webRoot = options.webRoot ?? join(repoRoot, 'web-client', 'dist');
     if (existsSync(join(webRoot, 'index.html'))) {

@@ -153,7 +153,7 @@ hubTest(
     await saveScreenshot(page, 'fleet');
 
     await agent.getByRole('button', { name: /^Push config/ }).click();
-    await page.getByLabel('Configuration (JSON)').fill('{ "uplinkIntervalMs": 2000 }');
+    await page.getByLabel('Configuration (JSON)').fill('{ "uplink": { "heartbeatSeconds": 15 } }');
     await page.getByRole('button', { name: 'Push configuration' }).click();
     await page.getByText(/^Configuration v\d+ pushed to /).waitFor({ state: 'attached' });
 

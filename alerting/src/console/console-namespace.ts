@@ -1,3 +1,4 @@
+import { SpanKind } from '@opentelemetry/api';
 import pino from 'pino';
 import type { Namespace, Server, Socket } from 'socket.io';
 
@@ -5,6 +6,11 @@ import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertError } from '../alerts/errors.js';
 import type { Alert, AlertEvent } from '../alerts/types.js';
 import { coversUnit, type Principal } from '../api/principal.js';
+import {
+  alertingTracer,
+  contextFromTraceparent,
+  type BatchOrigin,
+} from '../ingest/trace-context.js';
 
 /** Options of {@link attachConsole}. */
 export interface ConsoleOptions {
@@ -82,9 +88,19 @@ export async function attachConsole(
   // everything up to it is in the database and everything after it will be broadcast.
   let broadcast = await engine.store.lastCursor();
 
-  const onEvent = (event: AlertEvent) => {
+  const onEvent = (event: AlertEvent, origin?: BatchOrigin) => {
     broadcast = event.cursor;
+    // The last hop of agent → broker → ingest → rules → console, a child of the rule span.
+    const span = alertingTracer().startSpan(
+      'console.push',
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'sparkden.alert.kind': event.kind, 'sparkden.alert.cursor': event.cursor },
+      },
+      contextFromTraceparent(origin?.traceparent),
+    );
     nsp.to([roomOf(event.unit), ALL_UNITS]).emit('alert', event);
+    span.end();
   };
   engine.on('alertEvent', onEvent);
 

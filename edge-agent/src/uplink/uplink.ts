@@ -10,6 +10,7 @@ import {
   type EnvelopeKind,
 } from '@sparkden/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
+import { randomBytes } from 'node:crypto';
 
 import { InvalidStateError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -58,6 +59,19 @@ const RECORDS_PER_TAKE = 256;
 const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
 
 // TLS alerts and CONNACK codes that mean the hub refuses this agent's identity.
+/**
+ * A fresh W3C `traceparent` (version 00, sampled) for one batch: the root of the trace that
+ * the hub continues through ingest, rules and the consoles.
+ */
+export function newTraceparent(): string {
+  const bytes = randomBytes(24);
+  // [W3C Trace Context §3.2.2.3: an all-zero trace id or parent id is invalid]
+  bytes[0] |= 1;
+  bytes[16] |= 1;
+
+  return `00-${bytes.subarray(0, 16).toString('hex')}-${bytes.subarray(16).toString('hex')}-01`;
+}
+
 const REFUSED_TLS =
   /CERTIFICATE_REVOKED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|ACCESS_DENIED|CERTIFICATE_REQUIRED/;
 // [MQTT 3.1.1 §3.2.2.3: 4 bad user name or password, 5 not authorized]
@@ -404,6 +418,7 @@ export class Uplink {
         seq: n,
         sentAt: new Date().toISOString(),
         alarms: picked.flatMap((r) => r.items),
+        traceparent: newTraceparent(),
       };
       this.#publish('alarm', n, body, picked);
 
@@ -424,6 +439,7 @@ export class Uplink {
       seq: n,
       sentAt: new Date().toISOString(),
       observations: picked.flatMap((r) => r.items),
+      traceparent: newTraceparent(),
     };
     this.#publish('obs', n, body, picked);
 
@@ -445,11 +461,22 @@ export class Uplink {
     return out;
   }
 
-  #publish(kind: RecordKind, seq: number, body: unknown, records: readonly QueuedRecord[]): void {
+  #publish(
+    kind: RecordKind,
+    seq: number,
+    body: { traceparent: string },
+    records: readonly QueuedRecord[],
+  ): void {
     const client = this.#client;
     if (client === undefined) {
       return;
     }
+    // The agent exports no spans itself: its trace id in the log ties this batch to the hub's
+    // ingest → alert → console spans, which are children of this traceparent.
+    this.#options.log.debug(
+      { event: 'batchSent', kind, seq, traceId: body.traceparent.slice(3, 35) },
+      'batch sent',
+    );
     const key = `${kind}:${seq}`;
     const timer = setTimeout(() => this.#onAckTimeout(key), this.#options.ackTimeoutMs);
     this.#inFlight.set(key, { kind, records: records.map((r) => r.id), sentAt: Date.now(), timer });

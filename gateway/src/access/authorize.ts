@@ -35,6 +35,9 @@ export const ACTION_ROLES: Record<string, readonly Role[]> = {
   'fleet:write': ['it-admin'],
   'billing:read': ['billing', 'system'],
   'billing:write': ['billing'],
+  // The RPM treatment-minutes ledger: care staff record and read minutes for their patients.
+  'billing:ledger': ['clinician', 'nurse', 'billing', 'system'],
+  'billing:minutes': ['clinician', 'nurse', 'billing', 'system'],
   'visits:join': ['patient', 'nurse', 'clinician'],
   'visits:read': ['patient', 'nurse', 'clinician'],
   'visits:write': ['nurse', 'clinician'],

@@ -11,7 +11,12 @@ import { parse277 } from './x12/claim-status.js';
 
 /** What a caller may do in billing; the gateway's policy decides who may. */
 export type BillingAction =
-  'billing:read' | 'billing:write' | 'billing:submit' | 'billing:post' | 'billing:ledger';
+  | 'billing:read'
+  | 'billing:write'
+  | 'billing:submit'
+  | 'billing:post'
+  | 'billing:ledger'
+  | 'billing:minutes';
 
 /** Dependencies of {@link createBillingRoutes}. */
 export interface BillingRoutesDeps<P extends { sub: string } = { sub: string }> {
@@ -191,7 +196,7 @@ export function createBillingRoutes<P extends { sub: string }>(deps: BillingRout
   );
 
   app.get('/patients/:patientId/minutes', (c) =>
-    guard(c, 'billing:read', patient(c), async ({ patientId }) => {
+    guard(c, 'billing:minutes', patient(c), async ({ patientId }) => {
       const { first, last } = monthBounds(parseWith(month, c.req.query('month')));
 
       return c.json(await store.ledger.listMinutes(patientId!, first, last));

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 
 import { startHub, type Hub } from '../hub.js';
+import { startTracing } from '../ops/tracing.js';
 import { ConfigError, loadHubConfig } from './hub-config.js';
 import { printWelcome } from './welcome.js';
 
@@ -43,6 +44,11 @@ async function main(): Promise<void> {
   }
   const logger = pino({ name: 'sparkden', level: config.logLevel });
   await ensureWebClient();
+  // Spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise tracing is a no-op.
+  const tracing = startTracing();
+  if (tracing.enabled) {
+    logger.info('traces exported over OTLP/HTTP');
+  }
 
   let hub: Hub;
   try {
@@ -76,10 +82,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'stopping');
-    void hub.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    void hub
+      .stop()
+      .then(() => tracing.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

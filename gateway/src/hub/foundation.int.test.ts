@@ -5,7 +5,7 @@
  * aedes broker → PostgreSQL → the SpO2 < 90 % for 10 s rule → an alert on a nurse's
  * console over socket.io; and the agent's queue empties only through the hub's acks.
  */
-import { createAgentCertificateRequest, createScratchDatabase } from '@sparkden/alerting';
+import { createAgentCertificateRequest } from '@sparkden/alerting';
 import {
   agentTopic,
   createObservation,
@@ -16,30 +16,25 @@ import {
   type Ack,
 } from '@sparkden/protocol';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import pg from 'pg';
-import { pino } from 'pino';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { currentTotp } from '../auth/totp.js';
-import { startHub, type Hub } from '../hub.js';
+import type { Hub } from '../hub.js';
+import { loginAs, startDemoHub, type DemoHub } from '../testing/demo-hub.js';
 
 const agentBin = fileURLToPath(
   new URL('../../../edge-agent/bin/sparkden-agent.js', import.meta.url),
 );
 const run = promisify(execFile);
 
+let demo: DemoHub;
 let hub: Hub;
-let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 let sql: pg.Client;
-let dataDir: string;
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
   const until = Date.now() + ms;
@@ -55,52 +50,20 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 9
   }
 }
 
-async function login(role: string): Promise<string> {
-  const user = hub.demoUsers.find((u) => u.role === role);
-  assert.ok(user, `a demo ${role}`);
-  const res = await fetch(`${hub.url}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      username: user.username,
-      password: user.password,
-      totp: user.totpSecret === undefined ? undefined : currentTotp(user.totpSecret),
-    }),
-  });
-  assert.is(res.status, 200, 'login succeeds');
-
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
 test.before(async () => {
-  scratch = await createScratchDatabase('sd_foundation');
-  dataDir = mkdtempSync(join(tmpdir(), 'sd-foundation-'));
-  hub = await startHub({
-    dataDir,
-    databaseUrl: scratch.url,
-    httpPort: 0,
-    httpHost: '127.0.0.1',
-    mqttPort: 0,
-    mqttHost: '127.0.0.1',
-    sfu: false,
-    demo: true,
-    demoAgentLogLevel: 'warn',
-    webRoot: join(dataDir, 'no-web-client'),
-    logger: pino({ level: 'silent' }),
-  });
-  sql = new pg.Client({ connectionString: scratch.url });
+  demo = await startDemoHub('sd_foundation');
+  hub = demo.hub;
+  sql = new pg.Client({ connectionString: demo.scratch.url });
   await sql.connect();
 });
 
 test.after(async () => {
   await sql?.end();
-  await hub?.stop();
-  await scratch?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 test('a desaturation on a serial oximeter reaches the nurse console as an alert', async () => {
-  const token = await login('nurse');
+  const token = await loginAs(hub, 'nurse');
   const socket: Socket = connectSocket(`${hub.url}/console`, {
     auth: { token },
     transports: ['websocket'],

@@ -334,7 +334,10 @@ function ConfigForm({ agent, onDone }: { agent: FleetAgent; onDone: (msg: string
             onInput={(e) => setText(e.currentTarget.value)}
           />
           <p id="config-hint" class="hint">
-            The agent applies it on its next connection and reports the version it runs.
+            Sections the hub may set: <code>devices</code>, <code>alarms</code>, <code>queue</code>,{' '}
+            <code>uplink</code>, <code>localAlarm</code>, <code>logLevel</code>. The agent applies
+            it on its next connection and reports the version it runs; a configuration it rejects
+            shows as a problem on the agent.
           </p>
         </div>
         {error ? (
