@@ -166,6 +166,22 @@ hubTest(
   },
 );
 
+hubTest('escalating and marking not actionable on one console show on the other', async (ctx) => {
+  const selector = `li.alert[data-alert-id="${ctx.alertId!}"]`;
+  const onFirst = ctx.first!.locator(selector);
+  const onSecond = ctx.second!.locator(selector);
+
+  await onFirst.getByRole('button', { name: 'Escalate' }).click();
+  await onFirst.getByText('Escalated to the next person on the policy.').waitFor();
+  await onSecond.locator('.meta', { hasText: /escalated to / }).waitFor();
+
+  await onFirst.locator('summary', { hasText: 'More actions' }).click();
+  await onFirst.getByLabel('Not actionable because').selectOption({ index: 1 });
+  await onFirst.getByRole('button', { name: 'Mark not actionable' }).click();
+  await onSecond.locator('.meta', { hasText: 'marked not actionable' }).waitFor();
+  await saveScreenshot(ctx.second!, 'console-escalated-second');
+});
+
 hubTest('a console that lost its link replays what it missed when it reconnects', async (ctx) => {
   const second = ctx.second!;
   const selector = `li.alert[data-alert-id="${ctx.alertId!}"]`;
