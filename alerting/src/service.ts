@@ -5,7 +5,13 @@ import { pino, type Logger } from 'pino';
 
 import { AlertEngine, type AlertEngineOptions } from './alerts/index.js';
 import type { Principal } from './api/principal.js';
-import { HubBroker, type BrokerPorts } from './broker/index.js';
+import {
+  AgentLinks,
+  HubBroker,
+  UpstreamLink,
+  type BrokerPorts,
+  type UpstreamLinkOptions,
+} from './broker/index.js';
 import { openDatabase, runMigrations, type Database } from './db/index.js';
 import {
   Fleet,
@@ -42,7 +48,17 @@ export interface AlertingServiceOptions {
     plainPort?: number;
     /** The URL agents are told at enrollment (default `mqtts://localhost:<port>`). */
     publicUrl?: string;
+    /**
+     * A broker the hub does not run (Mosquitto, EMQX, HiveMQ): the hub also takes agents'
+     * frames from it and answers through it. `caPem` defaults to the hub CA, which agents
+     * trust, so that broker's certificate comes from the hub's PKI.
+     */
+    upstream?: Omit<UpstreamLinkOptions, 'logger'>;
   };
+  /** Redis shared with other hub processes: their brokers then serve every agent as one. */
+  redisUrl?: string;
+  /** Prefix of the broker's Redis keys and channels, one per deployment (default `sparkden`). */
+  redisNamespace?: string;
   /** A deployment CA instead of the development CA the hub makes itself. */
   ca?: { certPem: string; keyPem: string };
   vitals?: VitalsStoreOptions & VitalsMigrationOptions;
@@ -66,6 +82,8 @@ export interface AlertingService {
   readonly store: VitalsStore;
   readonly fleet: Fleet;
   readonly broker: HubBroker;
+  /** The link to a broker the hub does not run, when `mqtt.upstream` is set. */
+  readonly upstream?: UpstreamLink;
   readonly ingest: Ingest;
   /** The rule engine, unless `engine: false`. */
   readonly engine?: AlertEngine;
@@ -182,13 +200,21 @@ function assemble(p: Parts): AlertingService {
       caPem: p.pki.ca.pem,
     },
     plain: options.mqtt?.plainPort === undefined ? undefined : { port: options.mqtt.plainPort },
+    redis:
+      options.redisUrl === undefined
+        ? undefined
+        : { url: options.redisUrl, namespace: options.redisNamespace },
   });
+  const up = options.mqtt?.upstream;
+  const upstream =
+    up === undefined ? undefined : new UpstreamLink({ caPem: p.pki.ca.pem, ...up, logger: log });
+  const links = new AgentLinks(upstream === undefined ? [broker] : [broker, upstream]);
   const ingest = new Ingest({
     store,
     keys: fleet,
     sink: options.sink ?? engine,
     logger: log,
-    publishAck: (agentId, frame) => broker.publishToAgent(agentId, 'ack', frame),
+    publishAck: (agentId, frame) => links.publishAck(agentId, frame),
   });
   const timers: NodeJS.Timeout[] = [];
   let ports: BrokerPorts | undefined;
@@ -199,9 +225,14 @@ function assemble(p: Parts): AlertingService {
     if (frame === undefined) {
       return;
     }
-    broker.publishToAgent(agentId, 'config', frame, { retain: true }).catch((error: Error) => {
+    links.publishRetained(agentId, 'config', frame).catch((error: Error) => {
       svcLog.warn({ agentId, code: 'CONFIG_NOT_PUSHED', reason: error.message }, 'config push');
     });
+  };
+  const pushAllConfigs = async () => {
+    for (const { agentId, push } of await fleet.latestConfigs()) {
+      pushConfig(agentId, push);
+    }
   };
   const background = (what: string, agentId: string | undefined, work: Promise<unknown>) => {
     work.catch((error: Error) => {
@@ -209,7 +240,9 @@ function assemble(p: Parts): AlertingService {
     });
   };
 
-  broker.on('agentMessage', (m) => background('INGEST_FAILED', m.agentId, ingest.handle(m)));
+  links.on('agentMessage', (m) => background('INGEST_FAILED', m.agentId, ingest.handle(m)));
+  // A broker that restarted may have lost the retained configurations.
+  upstream?.on('reconnected', () => background('CONFIG_NOT_PUSHED', undefined, pushAllConfigs()));
   broker.on('agentConnected', (id) =>
     background('STATUS_NOT_RECORDED', id, fleet.recordConnection(id, true)),
   );
@@ -218,12 +251,9 @@ function assemble(p: Parts): AlertingService {
   );
   fleet.on('agentRevoked', (id) => {
     broker.disconnectAgent(id);
+    links.forget(id);
     // An empty retained payload clears the agent's retained configuration.
-    background(
-      'CONFIG_NOT_CLEARED',
-      id,
-      broker.publishToAgent(id, 'config', new Uint8Array(), { retain: true }),
-    );
+    background('CONFIG_NOT_CLEARED', id, links.publishRetained(id, 'config', new Uint8Array()));
     svcLog.info({ agentId: id }, 'agent revoked');
   });
   fleet.on('configChanged', pushConfig);
@@ -258,13 +288,13 @@ function assemble(p: Parts): AlertingService {
     store,
     fleet,
     broker,
+    upstream,
     ingest,
     engine,
     async start() {
       ports = await broker.start();
-      for (const { agentId, push } of await fleet.latestConfigs()) {
-        pushConfig(agentId, push);
-      }
+      await upstream?.start();
+      await pushAllConfigs();
       every(options.maintenanceIntervalMs ?? 3_600_000, 'MAINTENANCE_FAILED', () =>
         store.maintain(),
       );
@@ -299,6 +329,7 @@ function assemble(p: Parts): AlertingService {
         clearInterval(t);
       }
       await broker.close();
+      await upstream?.close();
       await ingest.drain();
       await engine?.close();
       if (p.ownsDb) {

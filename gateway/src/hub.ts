@@ -157,6 +157,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       db,
       logger,
       mqtt: { port: options.mqttPort ?? 8883, host: options.mqttHost },
+      redisUrl: options.redisUrl,
       engine: { audit: (event) => late.gateway?.audit(auditFromAlert(event)) ?? Promise.resolve() },
     });
     closers.push(() => alerting.stop());

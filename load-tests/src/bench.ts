@@ -4,6 +4,9 @@
  * cores). Each bench prints its own lines: ours beside a peer, as a ratio.
  *
  * Usage: npm run bench [-- filter ...]
+ *
+ * Soak benches (`*soak*.bench.ts`) hold their load for a minute or more: they run only when
+ * a filter names them (`npm run bench -- soak`) or `SD_SOAK=1` is set.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -44,6 +47,8 @@ const benches = workspaces
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
+const isSoak = (f: string) => /soak[^/]*\.bench\.ts$/.test(f);
+const soakAsked = process.env.SD_SOAK === '1' || filters.some((x) => x.includes('soak'));
 
 const cpu = cpus()[0]?.model ?? 'unknown cpu';
 console.log(`# machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB`);
@@ -52,6 +57,10 @@ console.log(`# node ${process.version}, ${benches.length} bench file(s)`);
 let failed = 0;
 for (const file of benches) {
   console.log(`\n## ${file}`);
+  if (isSoak(file) && !soakAsked) {
+    console.log('soak skipped: run it with `npm run bench -- soak` or SD_SOAK=1');
+    continue;
+  }
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     failed++;

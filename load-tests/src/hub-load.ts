@@ -1,12 +1,12 @@
 /**
- * Shared pieces of the hub benches: a hub on a scratch PostgreSQL database, enrolled
- * agents, sealed batches, and an agent that keeps a window of batches in flight over
- * mutual TLS until the hub acks each one.
+ * The hub side of the hub benches: the alerting service on a scratch PostgreSQL database,
+ * agents enrolled through the real token + CSR + key-agreement path, the database check
+ * that every sent reading was stored, and agents as connections of the MQTT driver.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
 
 import {
   createAlertingService,
@@ -15,63 +15,101 @@ import {
   type AlertingService,
   type TestAgent,
 } from '@sparkden/alerting';
-import {
-  ackSchema,
-  agentTopic,
-  createObservation,
-  openJson,
-  sealJson,
-  type Ack,
-  type Observation,
-} from '@sparkden/protocol';
-import mqtt from 'mqtt';
+import { agentTopic } from '@sparkden/protocol';
 import { pino } from 'pino';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import type { DriverTarget } from './mqtt-driver.js';
+import { cleanupStack } from './report.js';
 
 /** A running hub (alerting service) on its own scratch database. */
 export interface BenchHub {
   readonly service: AlertingService;
-  /** The mutual-TLS port agents connect to. */
-  readonly tlsPort: number;
+  /** `mqtts://127.0.0.1:<port>`, the mutual-TLS listener agents connect to. */
+  readonly url: string;
+  /** Warnings and errors the hub logged (each is also echoed to stderr). */
+  readonly logged: { warn: number; error: number };
   /** Rows in `vitals.observation`. */
   countRows(): Promise<number>;
-  /** Stops the service, drops the database and removes the data folder. */
+  /** The ids among `ids` that have no row in `vitals.observation`. */
+  missingIds(ids: readonly string[]): Promise<string[]>;
+  /** `show server_version`, e.g. `15.20`. */
+  serverVersion(): Promise<string>;
+  /** Stops the service, drops the database and removes the data folder; runs once. */
   close(): Promise<void>;
 }
 
-/** Starts the alerting service (rule engine on unless `engine: false`) on port 0. */
-export async function startBenchHub(options: { engine?: boolean } = {}): Promise<BenchHub> {
+const ID_CHUNK = 10_000;
+
+/**
+ * Starts the alerting service (rule engine on) on a free port; its cleanup also runs with
+ * the bench's others (see {@link cleanupStack}). The hub logs at `warn`; each such line is
+ * counted and echoed to stderr.
+ */
+export async function startBenchHub(): Promise<BenchHub> {
+  const logged = { warn: 0, error: 0 };
+  const counter = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const level = (JSON.parse(line) as { level?: number }).level ?? 0;
+        // [pino levels: 40 warn, 50 error, 60 fatal]
+        if (level >= 50) {
+          logged.error++;
+        } else if (level >= 40) {
+          logged.warn++;
+        }
+        process.stderr.write(`hub log: ${line}\n`);
+      }
+      done();
+    },
+  });
+  const stack = cleanupStack();
   const scratch = await createScratchDatabase('sd_bench');
+  stack.add(() => scratch.drop());
   const dataDir = await mkdtemp(join(tmpdir(), 'sd-bench-'));
+  stack.add(() => rm(dataDir, { recursive: true, force: true }));
   const service = await createAlertingService({
     dataDir,
     databaseUrl: scratch.url,
     mqtt: { port: 0, host: '127.0.0.1' },
-    engine: options.engine === false ? false : {},
-    logger: pino({ level: 'warn' }),
+    engine: {},
+    logger: pino({ level: 'warn' }, counter),
   });
+  stack.add(() => service.stop());
   const { mqtt: ports } = await service.start();
+  const db = service.db;
 
   return {
     service,
-    tlsPort: ports.tls,
+    url: `mqtts://127.0.0.1:${ports.tls}`,
+    logged,
     async countRows() {
-      const r = await service.db.query<{ n: string | number }>(
-        'select count(*)::int8 n from vitals.observation',
-      );
+      const r = await db.query<{ n: string }>('select count(*)::int8 n from vitals.observation');
 
       return Number(r.rows[0]?.n ?? 0);
     },
-    async close() {
-      await service.stop();
-      await scratch.drop();
-      await rm(dataDir, { recursive: true, force: true });
+    async missingIds(ids) {
+      const missing: string[] = [];
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const r = await db.query<{ id: string }>(
+          `select s.id::text from unnest($1::uuid[]) s(id)
+            where not exists (select 1 from vitals.observation o where o.id = s.id)`,
+          [ids.slice(i, i + ID_CHUNK)],
+        );
+        missing.push(...r.rows.map((row) => row.id));
+      }
+
+      return missing;
     },
+    async serverVersion() {
+      const r = await db.query<{ server_version: string }>('show server_version');
+
+      return r.rows[0]?.server_version.split(' ')[0] ?? '?';
+    },
+    close: () => stack.close(),
   };
 }
 
-/** Enrolls `n` agents through the real token + CSR + key-agreement path. */
+/** Enrolls `n` agents one after another, as `sparkden-agent enroll` would. */
 export async function enrollAgents(hub: BenchHub, n: number): Promise<TestAgent[]> {
   const agents: TestAgent[] = [];
   for (let i = 0; i < n; i++) {
@@ -81,151 +119,29 @@ export async function enrollAgents(hub: BenchHub, n: number): Promise<TestAgent[
   return agents;
 }
 
-/**
- * `count` ordinary readings (SpO2 and heart rate alternating, in normal ranges, so no rule
- * fires) from one agent's oximeters, one patient per `perPatient` readings.
- */
-export function makeReadings(agentId: string, first: number, count: number): Observation[] {
-  const t0 = Date.now() - 3_600_000;
-  const readings: Observation[] = [];
-  for (let i = 0; i < count; i++) {
-    const n = first + i;
-    const isSpo2 = n % 2 === 0;
-    readings.push(
-      createObservation({
-        patient: `p-${agentId.slice(0, 8)}-${n % 25}`,
-        device: { id: `${agentId}-ox-${n % 25}`, model: 'CMS50D+', transport: 'serial' },
-        code: isSpo2 ? 'spo2' : 'heart-rate',
-        value: isSpo2 ? 95 + (n % 5) : 62 + (n % 30),
-        effectiveAt: new Date(t0 + n * 100).toISOString(),
-      }),
-    );
-  }
-
-  return readings;
-}
-
-/** Seals one batch the way the agent does (`seq` names it in the hub's ack). */
-export function sealBatch(agent: TestAgent, seq: number, observations: Observation[]): Uint8Array {
-  return sealJson(
-    { kind: 'obs', keyId: agent.keyId, agentId: agent.agentId, seq: BigInt(seq) },
-    { agentId: agent.agentId, seq, sentAt: new Date().toISOString(), observations },
-    agent.sealingKey,
-  );
-}
-
-/** One enrolled agent connected over mutual TLS and subscribed to its acks. */
-export interface BenchAgent {
-  readonly agent: TestAgent;
-  /**
-   * Publishes `frames` QoS 1 keeping at most `window` unacknowledged; resolves when the hub
-   * has acked every one, with the rows it reported stored.
-   */
-  send(frames: Uint8Array[], window: number): Promise<{ stored: number; rejected: number }>;
-  /** Publishes one frame QoS 1; resolves on the broker's PUBACK. */
-  publish(frame: Uint8Array): Promise<void>;
-  /** Calls `listener` with each ack, for callers that pace their own publishing. */
-  onAck(listener: (ack: Ack) => void): void;
-  /** The underlying MQTT.js client, for its `error` and `close` events. */
-  readonly client: mqtt.MqttClient;
-  close(): Promise<void>;
-}
-
-/** Connects `agent` to the hub's mutual-TLS listener. */
-export async function connectAgent(hub: BenchHub, agent: TestAgent): Promise<BenchAgent> {
-  const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${hub.tlsPort}`, {
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    clientId: agent.agentId,
-    key: agent.keyPem,
-    cert: agent.certPem,
-    ca: agent.caPem,
-  });
-  await client.subscribeAsync(agentTopic(agent.agentId, 'down', 'ack'), { qos: 1 });
-  const topic = agentTopic(agent.agentId, 'up', 'obs');
-  let onAck: ((stored: number, rejected: number) => void) | undefined;
-  const listeners: Array<(ack: Ack) => void> = [];
-  client.on('message', (_t, payload) => {
-    const { value } = openJson(payload, {
-      key: () => agent.sealingKey,
-      agentId: agent.agentId,
-      kind: 'ack',
-    });
-    const ack = ackSchema.parse(value);
-    onAck?.(ack.stored + ack.duplicates, ack.rejected.length);
-    for (const listener of listeners) {
-      listener(ack);
-    }
-  });
-
+/** `agent` as a driver connection to the hub: publish `up/obs`, wait for its sealed ack. */
+export function hubTarget(hub: BenchHub, agent: TestAgent): DriverTarget {
   return {
-    agent,
-    client,
-    async publish(frame) {
-      await client.publishAsync(topic, Buffer.from(frame), { qos: 1 });
-    },
-    onAck(listener) {
-      listeners.push(listener);
-    },
-    send(frames, window) {
-      let next = 0;
-      let acked = 0;
-      let stored = 0;
-      let rejected = 0;
-
-      return new Promise((resolve, reject) => {
-        const publish = () => {
-          const frame = frames[next++];
-          if (frame !== undefined) {
-            client.publish(topic, Buffer.from(frame), { qos: 1 }, (error) => {
-              if (error) {
-                reject(error);
-              }
-            });
-          }
-        };
-        onAck = (s, r) => {
-          acked++;
-          stored += s;
-          rejected += r;
-          if (acked === frames.length) {
-            onAck = undefined;
-            resolve({ stored, rejected });
-          } else {
-            publish();
-          }
-        };
-        client.once('error', reject);
-        if (frames.length === 0) {
-          resolve({ stored, rejected });
-        }
-        for (let i = 0; i < Math.min(window, frames.length); i++) {
-          publish();
-        }
-      });
-    },
-    async close() {
-      await client.endAsync();
-    },
+    url: hub.url,
+    clientId: agent.agentId,
+    tls: { key: agent.keyPem, cert: agent.certPem, ca: agent.caPem },
+    publishTopic: agentTopic(agent.agentId, 'up', 'obs'),
+    replyTopic: agentTopic(agent.agentId, 'down', 'ack'),
+    sealed: { agentId: agent.agentId, sealingKey: agent.sealingKey },
   };
 }
 
-/** The installed version of a hoisted package, for the bench's header line. */
-export async function packageVersion(name: string): Promise<string> {
-  try {
-    const pkg = JSON.parse(
-      await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8'),
-    ) as { version?: string };
+/** `agent` as a driver connection to another broker, which echoes each frame back. */
+export function echoTarget(url: string, agent: TestAgent, tls: boolean): DriverTarget {
+  const topic = agentTopic(agent.agentId, 'up', 'obs');
 
-    return pkg.version ?? '?';
-  } catch {
-    return '?';
-  }
-}
-
-/** The PostgreSQL server's version, as `show server_version` prints it. */
-export async function serverVersion(hub: BenchHub): Promise<string> {
-  const r = await hub.service.db.query<{ server_version: string }>('show server_version');
-
-  return r.rows[0]?.server_version.split(' ')[0] ?? '?';
+  // One Mosquitto serves both listeners: a second session under the same client id would
+  // take the first one over [MQTT-3.1.4-2].
+  return {
+    url,
+    clientId: tls ? agent.agentId : `${agent.agentId}-plain`,
+    tls: tls ? { key: agent.keyPem, cert: agent.certPem, ca: agent.caPem } : undefined,
+    publishTopic: topic,
+    replyTopic: topic,
+  };
 }

@@ -1,45 +1,48 @@
 /**
  * Soak: twice the design load of one hub node, held for a stated time, through the whole
  * alerting service (mutual TLS, aedes, unseal, validate, PostgreSQL commit, rule engine,
- * sealed ack). Runs only with `SD_SOAK=1`; `SD_SOAK_SECONDS` sets the time (default 60).
+ * sealed ack). `npm run bench` runs it only when asked (`npm run bench -- soak`, or
+ * `SD_SOAK=1`); `SD_SOAK_SECONDS` sets the time held (default 60).
  *
- * Design load of one hub node on this class of machine (2 cores, the database on the same
- * host): 100 agents, each forwarding one pulse oximeter at 1 Hz (SpO2 + heart rate, so
- * 2 readings/s) in one sealed batch every 2 s: 200 readings/s, 50 batches/s. The soak holds
- * twice that: 200 agents, 400 readings/s, 100 batches/s (`SD_SOAK_AGENTS` changes the agent
- * count). The agents run in this process beside the hub, as MQTT.js clients.
+ * Design load assumed for one hub node on this class of machine (2 cores, PostgreSQL on
+ * the same host): 100 agents, one per monitored home, each forwarding one pulse oximeter at
+ * 1 Hz (SpO2 + pulse rate: 2 readings/s) as the edge agent does when its queue is near
+ * empty, one sealed batch a second: 200 readings/s in 100 batches/s. The soak holds twice
+ * that: 200 agents, 400 readings/s, 200 batches/s (`SD_SOAK_AGENTS` changes the agent
+ * count). The agents run in a child process (soak-agents.ts); this process is the hub.
  *
- * Reports errors (publish failures, client errors or disconnects, rejected readings, batches
- * never acked), lost readings (published minus rows stored in `vitals.observation`; must be
- * 0), ack latency, and RSS and heap (after a full GC) at the start and the end. Exits 1 on
- * any error or lost reading.
+ * Reports errors (agents: publish failures, client errors, disconnects, acks that do not
+ * open, rejected readings, batches never acked; hub: refused frames, logged warnings and
+ * errors), lost readings (every sent reading's id looked up in `vitals.observation`; must
+ * be 0), ack latency, and the hub process's RSS and heap after a full GC: before the load,
+ * after the warm-up (the first tenth of the time, 5 to 60 s) and at the end. Exits 1 on any
+ * error or lost reading.
  */
-import { runInNewContext } from 'node:vm';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
-import type { Observation } from '@sparkden/protocol';
+import { enrollAgents, startBenchHub } from './hub-load.js';
+import { atCleanup, loadAverage, machineLine, packageVersion, runCleanups } from './report.js';
+import { startSoakAgents } from './soak-agents.js';
 
-import type { BenchAgent } from './hub-load.js';
-
-if (process.env.SD_SOAK !== '1') {
-  console.log('soak skipped (set SD_SOAK=1)');
-  process.exit(0);
-}
-
-// Loaded only when the soak runs, so a skipped soak costs nothing.
-const { connectAgent, enrollAgents, makeReadings, sealBatch, serverVersion, startBenchHub } =
-  await import('./hub-load.js');
-
+const DESIGN_AGENTS = 100;
+const READINGS_PER_BATCH = 2;
+const BATCH_MS = 1000;
 const SECONDS = Number(process.env.SD_SOAK_SECONDS ?? 60);
-const AGENTS = Number(process.env.SD_SOAK_AGENTS ?? 200);
-const READINGS_PER_S = 2;
-const FLUSH_MS = 2000;
+const AGENTS = Number(process.env.SD_SOAK_AGENTS ?? 2 * DESIGN_AGENTS);
 const DRAIN_MS = 30_000;
+/** Below this share of the offered readings, the generator did not hold the load. */
+const HELD_SHARE = 0.98;
+
 if (!(SECONDS > 0) || !Number.isInteger(AGENTS) || AGENTS <= 0) {
   throw new TypeError('"SD_SOAK_SECONDS" must be > 0 and "SD_SOAK_AGENTS" a positive integer');
 }
+const warmupMs = Math.min(60_000, Math.max(5000, SECONDS * 100));
 
-// A full collection before each heap reading, so growth is retained memory, not garbage.
+// A full collection before each reading, so the heap figure is what is retained.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -55,135 +58,94 @@ function memory(): Memory {
   return { rss: m.rss, heap: m.heapUsed };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const growth = (from: number, to: number) => `${to >= from ? '+' : ''}${mib(to - from)}`;
 
-const hub = await startBenchHub();
-let exitCode = 0;
+console.log(machineLine());
 try {
+  const hub = await startBenchHub();
+  const tmp = await mkdtemp(join(tmpdir(), 'sd-bench-soak-'));
+  atCleanup(() => rm(tmp, { recursive: true, force: true }));
+  const idsFile = join(tmp, 'sent-ids.txt');
   const agents = await enrollAgents(hub, AGENTS);
-  const clients: BenchAgent[] = [];
-  for (const a of agents) {
-    clients.push(await connectAgent(hub, a));
-  }
+  const load = startSoakAgents();
+  atCleanup(() => load.close());
+  await load.connect(hub.url, agents, idsFile);
 
-  const errors: Record<string, number> = {};
-  const fail = (what: string) => {
-    errors[what] = (errors[what] ?? 0) + 1;
-  };
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let published = 0;
-  let stopping = false;
-  for (const c of clients) {
-    c.client.on('error', () => fail('client error'));
-    c.client.on('close', () => {
-      if (!stopping) {
-        fail('disconnected');
-      }
-    });
-    c.onAck((ack) => {
-      const key = `${c.agent.agentId}:${ack.seq}`;
-      const t0 = sentAt.get(key);
-      if (t0 === undefined) {
-        fail('unexpected ack');
-
-        return;
-      }
-      sentAt.delete(key);
-      latencies.push(performance.now() - t0);
-      if (ack.rejected.length > 0) {
-        errors['rejected readings'] = (errors['rejected readings'] ?? 0) + ack.rejected.length;
-      }
-    });
-  }
-
-  const perBatch = (READINGS_PER_S * FLUSH_MS) / 1000;
-  const seqs = clients.map(() => 0);
-  const flush = (i: number) => {
-    const c = clients[i];
-    if (c === undefined) {
-      return;
-    }
-    const seq = (seqs[i] ?? 0) + 1;
-    seqs[i] = seq;
-    const obs: Observation[] = makeReadings(c.agent.agentId, seq * perBatch, perBatch);
-    const frame = sealBatch(c.agent, seq, obs);
-    sentAt.set(`${c.agent.agentId}:${seq}`, performance.now());
-    published += obs.length;
-    c.publish(frame).catch(() => fail('publish failed'));
-  };
-
-  const start = memory();
-  let peakRss = start.rss;
+  const before = memory();
+  let peakRss = before.rss;
+  let afterWarmup: Memory | undefined;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 1000);
-  // Agents flush on their own 2 s clocks, spread evenly over the interval.
-  const timers: NodeJS.Timeout[] = [];
-  const began = performance.now();
-  clients.forEach((_, i) => {
-    const offset = (i * FLUSH_MS) / clients.length;
-    timers.push(
-      setTimeout(() => {
-        flush(i);
-        timers.push(setInterval(() => flush(i), FLUSH_MS));
-      }, offset),
-    );
-  });
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  for (const t of timers) {
-    clearInterval(t);
-  }
-  const heldMs = performance.now() - began;
-
-  // Drain: every published batch must be acked.
-  const drainUntil = performance.now() + DRAIN_MS;
-  while (sentAt.size > 0 && performance.now() < drainUntil) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (sentAt.size > 0) {
-    errors['batches never acked'] = sentAt.size;
-  }
+  const warmup = setTimeout(() => (afterWarmup = memory()), warmupMs);
+  const report = await load.run({ seconds: SECONDS, batchMs: BATCH_MS, drainMs: DRAIN_MS });
+  clearTimeout(warmup);
   clearInterval(sampler);
   const end = memory();
-  stopping = true;
-  await Promise.all(clients.map((c) => c.close()));
+  await load.close();
 
-  const stored = await hub.countRows();
-  const lost = published - stored;
+  const sent = (await readFile(idsFile, 'utf8')).split('\n').filter(Boolean);
+  const missing = await hub.missingIds(sent);
+  const rows = await hub.countRows();
+  const ingest = hub.service.ingest.stats();
+  const errors: Record<string, number> = { ...report.errors };
+  const count = (what: string, n: number) => {
+    if (n > 0) {
+      errors[what] = (errors[what] ?? 0) + n;
+    }
+  };
+  count('rejected readings', report.rejected);
+  count('batches never acked', report.unacked);
+  count('hub refused frames', ingest.refused);
+  count('hub logged warnings', hub.logged.warn);
+  count('hub logged errors', hub.logged.error);
+  count('ids written ≠ readings sent', Math.abs(sent.length - report.readings));
+  const offered = (AGENTS * READINGS_PER_BATCH * report.heldMs) / BATCH_MS;
+  count('offered load not held', report.readings < HELD_SHARE * offered ? 1 : 0);
   const errorCount = Object.values(errors).reduce((n, v) => n + v, 0);
-  latencies.sort((a, b) => a - b);
-  const pg = await serverVersion(hub);
+  const [pg, aedes] = await Promise.all([hub.serverVersion(), packageVersion('aedes')]);
+  const held = report.heldMs / 1000;
+  const a = report.ack;
+
   console.log(
-    `# soak: twice the design load = ${AGENTS} agents × ${READINGS_PER_S} readings/s ` +
-      `(one sealed batch of ${perBatch} every ${FLUSH_MS / 1000} s) = ` +
-      `${AGENTS * READINGS_PER_S} readings/s, ${((AGENTS * 1000) / FLUSH_MS).toFixed(0)} batches/s, ` +
-      `for ${SECONDS} s; PostgreSQL ${pg}, rule engine on, agents in-process`,
+    `# design load ${DESIGN_AGENTS} agents × 1 oximeter at 1 Hz (${READINGS_PER_BATCH} readings ` +
+      `in 1 sealed batch/s each) = ${DESIGN_AGENTS * READINGS_PER_BATCH} readings/s; soak at ` +
+      `${AGENTS} agents = ${AGENTS * READINGS_PER_BATCH} readings/s, ${AGENTS} batches/s ` +
+      `(${(AGENTS / DESIGN_AGENTS).toFixed(1)}× design) for ${SECONDS} s`,
   );
   console.log(
-    `soak ${(heldMs / 1000).toFixed(1)} s: published ${published} readings ` +
-      `(${((published * 1000) / heldMs).toFixed(0)}/s), stored ${stored}, lost ${lost}, ` +
+    `# PostgreSQL ${pg} (vitals layout ${hub.service.store.layout}), aedes ${aedes}, ` +
+      'rule engine on, agents in a child process over mutual TLS',
+  );
+  console.log(
+    `soak ${held.toFixed(1)} s: sent ${report.readings} readings in ${report.batches} batches ` +
+      `(${(report.readings / held).toFixed(0)} readings/s), acked ${report.acked} batches ` +
+      `(stored ${report.stored}, duplicates ${report.duplicates}), rows ${rows}`,
+  );
+  console.log(
+    `  lost readings (sent ids not in vitals.observation) ${missing.length}, ` +
       `errors ${errorCount}${errorCount > 0 ? ` ${JSON.stringify(errors)}` : ''}`,
   );
   console.log(
-    `  ack latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ` +
-      `${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms`,
+    `  ack latency p50 ${a.p50.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms ` +
+      `(first third ${a.firstP99.toFixed(1)}, last third ${a.lastP99.toFixed(1)}), ` +
+      `max ${a.max.toFixed(1)} ms; in flight when the hold ended ${report.inFlightAtEnd}; ` +
+      `agents' worst timer lag ${report.maxTimerLagMs.toFixed(0)} ms`,
   );
+  // A soak shorter than the warm-up measures growth from before the load.
+  const w = afterWarmup ?? before;
+  const since = afterWarmup === undefined ? 'before load' : `${warmupMs / 1000} s warm-up`;
   console.log(
-    `  memory start→end: rss ${mib(start.rss)} → ${mib(end.rss)} ` +
-      `(${end.rss >= start.rss ? '+' : ''}${mib(end.rss - start.rss)}, peak ${mib(peakRss)}), ` +
-      `heap after GC ${mib(start.heap)} → ${mib(end.heap)} ` +
-      `(${end.heap >= start.heap ? '+' : ''}${mib(end.heap - start.heap)})`,
+    `  hub memory after GC: rss ${mib(before.rss)} before load, ${mib(w.rss)} after ` +
+      `${since}, ${mib(end.rss)} at end (${growth(w.rss, end.rss)}, peak ${mib(peakRss)}); ` +
+      `heap ${mib(before.heap)}, ${mib(w.heap)}, ${mib(end.heap)} (${growth(w.heap, end.heap)})`,
   );
-  if (lost !== 0 || errorCount > 0) {
+  console.log(`  load average ${loadAverage()} at end`);
+  if (missing.length > 0 || errorCount > 0) {
     console.log('!! soak failed: readings lost or errors');
-    exitCode = 1;
+    process.exitCode = 1;
   }
 } finally {
-  await hub.close();
+  await runCleanups();
 }
-process.exit(exitCode);

@@ -7,10 +7,15 @@ import {
   type Server,
   type Socket,
 } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { pino, type Logger } from 'pino';
 
 import { identifyPeer } from './agent-identity.js';
+import {
+  connectRedisBackplane,
+  type RedisBackplane,
+  type RedisBackplaneOptions,
+} from './redis-backplane.js';
 import { mayPublish, maySubscribe } from './topic-policy.js';
 
 /** What the broker asks about an agent before letting it in. */
@@ -30,6 +35,11 @@ export interface HubBrokerOptions {
   tls: { port: number; host?: string; certPem: string; keyPem: string; caPem: string };
   /** A plain MQTT listener for development; refused unless bound to loopback. */
   plain?: { port: number; host?: string };
+  /**
+   * Redis shared with other hubs' brokers: an agent connected to any of them gets the
+   * `down/*` frames every hub publishes, and retained messages and wills are shared.
+   */
+  redis?: RedisBackplaneOptions;
   logger?: Logger;
 }
 
@@ -39,10 +49,18 @@ export interface BrokerPorts {
   plain?: number;
 }
 
+/** A frame an agent published on its own `up/*` topic. */
+export interface AgentFrame {
+  agentId: string;
+  kind: UpKind;
+  payload: Buffer;
+  retain: boolean;
+}
+
 /** Events of a {@link HubBroker}. */
 export interface HubBrokerEvents {
   /** A frame an agent published on its own `up/*` topic. */
-  agentMessage: [message: { agentId: string; kind: UpKind; payload: Buffer; retain: boolean }];
+  agentMessage: [message: AgentFrame];
   agentConnected: [agentId: string];
   agentDisconnected: [agentId: string];
 }
@@ -82,7 +100,9 @@ function listen(server: Server, port: number, host?: string): Promise<number> {
  * The hub's MQTT 3.1.1 broker (aedes) for agents: TLS 1.3 with mutual TLS against the hub
  * CA, the agent id taken from the certificate CN and required to equal the MQTT client
  * id, each agent confined to its own topics (publish `up/*`, subscribe `down/*`). The hub
- * publishes `down/ack` and `down/config` through {@link HubBroker.publishToAgent}.
+ * publishes `down/ack` and `down/config` through {@link HubBroker.publishToAgent}. With
+ * `redis`, several hubs' brokers form one: a frame any of them publishes reaches the agent
+ * wherever it is connected.
  *
  * @example
  * ```ts
@@ -97,6 +117,8 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
   readonly #sockets = new Set<Socket>();
   readonly #clients = new Map<string, Client>();
   #aedes?: Aedes;
+  #backplane?: RedisBackplane;
+  #refreshing?: Promise<void>;
   #servers: Server[] = [];
 
   constructor(options: HubBrokerOptions) {
@@ -112,7 +134,12 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
   async start(): Promise<BrokerPorts> {
     const access = this.#options.access;
     const log = this.#log;
+    const redis = this.#options.redis;
+    const backplane = redis === undefined ? undefined : await connectRedisBackplane(redis, log);
+    this.#backplane = backplane;
     const aedes = await Aedes.createBroker({
+      mq: backplane?.mq,
+      persistence: backplane?.persistence,
       authenticate: (client, _user, _pass, done) => {
         const peer = identifyPeer(client.conn);
         if (peer.kind === 'certificate' && peer.agentId !== client.id) {
@@ -123,8 +150,7 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
           !access.isCertificateAccepted(peer.agentId, peer.serial)
         ) {
           // An agent enrolled through another hub is unknown here until a refresh.
-          const refreshed = access.refresh?.() ?? Promise.resolve();
-          refreshed.then(
+          this.#refresh().then(
             () => {
               if (access.isCertificateAccepted(peer.agentId, peer.serial)) {
                 done(null, true);
@@ -182,30 +208,7 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
         rejectUnauthorized: true,
         minVersion: 'TLSv1.3',
       },
-      (socket) => {
-        const peer = identifyPeer(socket);
-        // Refused before MQTT: a revoked certificate never reaches CONNECT.
-        if (
-          peer.kind !== 'certificate' ||
-          !access.isCertificateAccepted(peer.agentId, peer.serial)
-        ) {
-          log.warn(
-            {
-              agentId: peer.kind === 'certificate' ? peer.agentId : undefined,
-              code: 'TLS_REFUSED',
-            },
-            'connection refused',
-          );
-          if (peer.kind === 'certificate') {
-            refuseAsNotAuthorized(socket);
-          } else {
-            socket.destroy();
-          }
-
-          return;
-        }
-        aedes.handle(socket);
-      },
+      (socket) => this.#admit(socket, aedes),
     );
     tlsServer.on('tlsClientError', (error: NodeJS.ErrnoException) => {
       log.warn({ code: 'TLS_HANDSHAKE', reason: error.code }, 'TLS handshake failed');
@@ -226,7 +229,7 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
       log.warn({ port: ports.plain }, 'plain MQTT listener on loopback (development only)');
     }
     this.#servers = servers;
-    log.info({ ports }, 'broker listening');
+    log.info({ ports, shared: backplane?.keyPrefix }, 'broker listening');
 
     return ports;
   }
@@ -298,6 +301,55 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
     if (aedes !== undefined) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     }
+    await this.#backplane?.close();
+    this.#backplane = undefined;
+  }
+
+  // Refused before MQTT: a revoked certificate never reaches CONNECT.
+  #admit(socket: TLSSocket, aedes: Aedes) {
+    const access = this.#options.access;
+    const peer = identifyPeer(socket);
+    if (peer.kind !== 'certificate') {
+      this.#log.warn({ code: 'TLS_REFUSED' }, 'connection refused');
+      socket.destroy();
+
+      return;
+    }
+    if (access.isCertificateAccepted(peer.agentId, peer.serial)) {
+      aedes.handle(socket);
+
+      return;
+    }
+
+    // Enrolled, or given a new certificate, through another hub: unknown here until a
+    // refresh. Whatever the agent sends meanwhile waits in the socket's buffer.
+    this.#refresh().then(
+      () => {
+        if (access.isCertificateAccepted(peer.agentId, peer.serial)) {
+          aedes.handle(socket);
+
+          return;
+        }
+        this.#log.warn({ agentId: peer.agentId, code: 'TLS_REFUSED' }, 'connection refused');
+        refuseAsNotAuthorized(socket);
+      },
+      () => {
+        // Not a refusal: the agent must not take an unreachable registry for revocation.
+        this.#log.warn({ agentId: peer.agentId, code: 'FLEET_UNAVAILABLE' }, 'connect dropped');
+        socket.destroy();
+      },
+    );
+  }
+
+  // One reload at a time, however many unknown certificates arrive together.
+  #refresh(): Promise<void> {
+    const access = this.#options.access;
+    if (access.refresh === undefined) {
+      return Promise.resolve();
+    }
+    this.#refreshing ??= access.refresh().finally(() => (this.#refreshing = undefined));
+
+    return this.#refreshing;
   }
 
   // Raw sockets of every listener, so close() can end live connections.
@@ -324,6 +376,9 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
     aedes.on('clientError', (client, error) => {
       this.#log.warn({ agentId: client.id, reason: error.message }, 'client error');
     });
+    // NOTE: aedes emits `publish` only on the broker the publishing client is connected to;
+    // what other hubs route here through Redis goes to subscribers alone. So each `up/*`
+    // frame reaches the ingest of exactly one hub, the one holding the agent's connection.
     aedes.on('publish', (packet, client) => {
       const parsed = client === null ? undefined : parseAgentTopic(packet.topic);
       if (client === null || parsed === undefined || parsed.direction !== 'up') {
