@@ -22,6 +22,7 @@ import {
   type FleetAction,
 } from './fleet/index.js';
 import { Ingest, type CommittedSink } from './ingest/index.js';
+import { WebhookNotifier, type WebhookNotifierOptions } from './notify/webhook-notifier.js';
 import { loadHubPki, type HubPki } from './pki/index.js';
 import {
   VitalsStore,
@@ -59,6 +60,8 @@ export interface AlertingServiceOptions {
   redisUrl?: string;
   /** Prefix of the broker's Redis keys and channels, one per deployment (default `sparkden`). */
   redisNamespace?: string;
+  /** The hub's sealing keys (default `<dataDir>/keys`), shared by the hubs of one deployment. */
+  keysDir?: string;
   /** A deployment CA instead of the development CA the hub makes itself. */
   ca?: { certPem: string; keyPem: string };
   vitals?: VitalsStoreOptions & VitalsMigrationOptions;

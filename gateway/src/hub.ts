@@ -12,6 +12,7 @@ import {
 } from '@sparkden/alerting';
 import { mkdirSync, existsSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { pino, type Logger } from 'pino';
 import { Server as SocketServer } from 'socket.io';
 
 import type { DemoUser } from './demo.js';
+import type { OidcOptions } from './auth/oidc.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { sqlVitalsSource } from './fhir/vitals.js';
 import { startDemo, type DemoHandle } from './hub/demo-agent.js';
@@ -32,16 +34,38 @@ import { attachVisits, type VisitsHandle } from './hub/visits.js';
 import { mountBilling } from './hub/billing.js';
 import { instrumentHub } from './ops/instrument.js';
 import { createHubMetrics, httpMetrics, metricsHandler, type HubMetrics } from './ops/metrics.js';
+import { readinessHandler } from './ops/readiness.js';
 
 /** Options of {@link startHub}. Everything has a development default. */
 export interface StartHubOptions {
   /** Embedded database, development CA and keys live here (default `.data`). */
   dataDir?: string;
+  /**
+   * JWT signing, field-encryption and sealing keys (default `<dataDir>/keys`); hubs of one
+   * deployment share them, e.g. from one cluster secret.
+   */
+  keysDir?: string;
   /** PostgreSQL/TimescaleDB; embedded PGlite in `dataDir/pg` when absent. */
   databaseUrl?: string;
   /** HTTP port (default 8080; 0 picks a free one). */
   httpPort?: number;
   httpHost?: string;
+  /** HTTPS (TLS 1.3 or later) with this certificate; plain HTTP when absent. */
+  tls?: { certPem: string; keyPem: string };
+  /** A deployment CA for agents' certificates; a development CA is made when absent. */
+  ca?: { certPem: string; keyPem: string };
+  /** An MQTT broker the hub does not run, whose agents it also serves. */
+  mqttUpstream?: {
+    url: string;
+    clientId: string;
+    shareGroup?: string;
+    certPem?: string;
+    keyPem?: string;
+    username?: string;
+    password?: string;
+  };
+  /** An external OIDC issuer whose access tokens the gateway accepts. */
+  oidc?: OidcOptions;
   /** MQTT over mutual TLS for agents (default 8883; 0 picks a free one). */
   mqttPort?: number;
   mqttHost?: string;
@@ -61,6 +85,8 @@ export interface StartHubOptions {
   billingConfigFile?: string;
   /** Redis, for consoles and visits across several hubs. */
   redisUrl?: string;
+  /** A receiver for alert events (raised, escalated, updated), signed with `secret`. */
+  webhook?: { url: string; secret: string };
   logger?: Logger;
 }
 
@@ -119,6 +145,7 @@ async function syncPatientUnits(gateway: Gateway, engine: AlertEngine): Promise<
  */
 export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
   const dataDir = resolve(options.dataDir ?? '.data');
+  const keysDir = resolve(options.keysDir ?? join(dataDir, 'keys'));
   const logger = options.logger ?? pino({ name: 'sparkden', level: 'info' });
   const log = logger.child({ module: 'hub' });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -126,9 +153,18 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
   const metrics = createHubMetrics();
   let handler: (req: Request) => Response | Promise<Response> = () =>
     new Response('starting', { status: 503 });
-  const server = createAdaptorServer({ fetch: (req: Request) => handler(req) }) as HttpServer;
-  const port = await listen(server, options.httpPort ?? 8080, options.httpHost ?? '0.0.0.0');
-  const url = options.publicUrl ?? `http://localhost:${port}`;
+  const tls = options.tls;
+  const server = createAdaptorServer({
+    fetch: (req: Request) => handler(req),
+    ...(tls === undefined
+      ? {}
+      : {
+          createServer: createHttpsServer,
+          serverOptions: { cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.3' },
+        }),
+  }) as HttpServer;
+  const port = await listen(server, options.httpPort ?? 8080, options.httpHost ?? '127.0.0.1');
+  const url = options.publicUrl ?? `${tls === undefined ? 'http' : 'https'}://localhost:${port}`;
   const db = await openDatabase(
     options.databaseUrl === undefined
       ? { dataDir: join(dataDir, 'pg') }
@@ -156,16 +192,27 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       dataDir,
       db,
       logger,
-      mqtt: { port: options.mqttPort ?? 8883, host: options.mqttHost },
+      keysDir,
+      ca: options.ca,
+      mqtt: {
+        port: options.mqttPort ?? 8883,
+        host: options.mqttHost,
+        upstream: options.mqttUpstream,
+      },
       redisUrl: options.redisUrl,
+      webhook:
+        options.webhook === undefined
+          ? undefined
+          : { targets: [{ name: 'hub-webhook', ...options.webhook }] },
       engine: { audit: (event) => late.gateway?.audit(auditFromAlert(event)) ?? Promise.resolve() },
     });
     closers.push(() => alerting.stop());
     const gateway = await createGateway({
       db,
       logger,
-      keysDir: join(dataDir, 'keys'),
+      keysDir,
       issuer: url,
+      oidc: options.oidc,
       vitals: sqlVitalsSource(db),
       middleware: [httpMetrics(metrics)],
     });
@@ -181,7 +228,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
 
     const app = gateway.app;
     app.get('/metrics', metricsHandler(metrics));
-    app.get('/readyz', (c) => c.json({ status: 'ready' }));
+    app.get('/readyz', readinessHandler({ db, alerting }));
     gateway.mount(
       '/api/fleet',
       alerting.fleetRoutes((c, action) => gateway.authorize(c, `fleet.${action}`)),
@@ -193,7 +240,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
         authorize: (c, action, scope) => gateway.authorize(c, `alerts.${action}`, scope),
       }),
     );
-    const repo = new FhirRepository(db, new FieldCipher(await loadKeyring(join(dataDir, 'keys'))));
+    const repo = new FhirRepository(db, new FieldCipher(await loadKeyring(keysDir)));
     const billing = await mountBilling({
       gateway,
       db,
@@ -222,9 +269,10 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       store: alerting.store,
       engine,
       billing,
-      keysDir: join(dataDir, 'keys'),
+      keysDir,
       enabled: options.sfu ?? true,
       redisUrl: options.redisUrl,
+      publicUrl: url,
       logger,
     });
     closers.push(() => visits.stop());
@@ -252,7 +300,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       demoUsers = await gateway.seedDemoUsers();
       await syncPatientUnits(gateway, engine);
       demo = await startDemo({
-        hubUrl: `http://127.0.0.1:${port}`,
+        hubUrl: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
         dataDir,
         alerting,
         logger,

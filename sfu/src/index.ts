@@ -16,6 +16,7 @@ export {
   type SfuServiceOptions,
   type SfuStatus,
 } from './service.js';
+export { startSfuNode, type SfuNode, type SfuNodeOptions } from './sfu-node.js';
 export { NodeRegistry, placeVisit, type SfuNodeInfo, type VisitPlacement } from './placement.js';
 export type {
   VisitEvent,

@@ -305,6 +305,11 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
     this.#backplane = undefined;
   }
 
+  /** Whether every listener is accepting connections (false before start, after close). */
+  isListening(): boolean {
+    return this.#servers.length > 0 && this.#servers.every((s) => s.listening);
+  }
+
   // Refused before MQTT: a revoked certificate never reaches CONNECT.
   #admit(socket: TLSSocket, aedes: Aedes) {
     const access = this.#options.access;

@@ -110,9 +110,12 @@ export class HubStandIn {
     await new Promise<void>((resolve) => this.#http?.listen(0, '127.0.0.1', resolve));
   }
 
-  /** A fresh one-time enrollment token. */
+  /**
+   * A fresh one-time enrollment token, shaped like the hub's (`sdt_` prefix): a bare
+   * base64url token may start with `-`, which a command line takes for an option.
+   */
   issueToken(): string {
-    const token = randomBytes(16).toString('base64url');
+    const token = `sdt_${randomBytes(16).toString('base64url')}`;
     this.#tokens.add(token);
 
     return token;

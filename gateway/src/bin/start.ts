@@ -3,15 +3,19 @@
  * database with a demo agent and a simulated oximeter, printing the console URL and one
  * demo user per role. Configuration comes from the environment (see README).
  *
- * Flags: `--no-demo` (no demo agent, no demo users), `--role hub|sfu`.
+ * Flags: `--no-demo` (no demo agent, no demo users), `--role hub|sfu`: `sfu` runs only a
+ * video-visit SFU node (mediasoup, signaling, health), registered in Redis for placement.
  */
+import { startSfuNode } from '@sparkden/sfu';
 import { ensureWebClientBuilt } from '@sparkden/web-client';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+
+import { loadOrCreateSecret } from '../crypto/secrets.js';
 
 import { startHub, type Hub } from '../hub.js';
 import { startTracing } from '../ops/tracing.js';
-import { ConfigError, loadHubConfig } from './hub-config.js';
+import { ConfigError, loadHubConfig, type HubConfig } from './hub-config.js';
 import { printWelcome } from './welcome.js';
 
 function fail(message: string): never {
@@ -29,6 +33,43 @@ async function ensureWebClient(): Promise<void> {
   }
 }
 
+// An SFU node of a larger deployment: it shares the hub's keys (the visit-token secret) and
+// Redis; the gateways place visits on it and hand out its URL.
+async function startSfuRole(config: HubConfig, logger: Logger): Promise<void> {
+  if (config.redisUrl !== undefined && config.publicUrl === undefined) {
+    fail('--role sfu with REDIS_URL needs SPARKDEN_PUBLIC_URL, the URL browsers reach it at');
+  }
+  const tokenKey = await loadOrCreateSecret(config.keysDir, 'visit-token', 32);
+  const node = await startSfuNode({
+    tokenKey,
+    port: config.httpPort,
+    host: config.httpHost,
+    tls: config.tls,
+    logger,
+    media: {
+      announcedAddress: config.sfuMedia.announcedAddress,
+      listenIp: config.sfuMedia.listenIp,
+      basePort: config.sfuMedia.port,
+    },
+    cluster:
+      config.redisUrl === undefined || config.publicUrl === undefined
+        ? undefined
+        : { redisUrl: config.redisUrl, publicUrl: config.publicUrl },
+  });
+  const status = node.sfu.status();
+  if (!status.media.available) {
+    logger.warn({ reason: status.media.reason }, 'sfu node up without media');
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void node.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { 'no-demo': { type: 'boolean' }, role: { type: 'string', default: 'hub' } },
@@ -43,6 +84,11 @@ async function main(): Promise<void> {
     fail(error instanceof ConfigError ? error.message : String(error));
   }
   const logger = pino({ name: 'sparkden', level: config.logLevel });
+  if (values.role === 'sfu') {
+    await startSfuRole(config, logger);
+
+    return;
+  }
   await ensureWebClient();
   // Spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; otherwise tracing is a no-op.
   const tracing = startTracing();
@@ -54,6 +100,11 @@ async function main(): Promise<void> {
   try {
     hub = await startHub({
       dataDir: config.dataDir,
+      keysDir: config.keysDir,
+      tls: config.tls,
+      ca: config.ca,
+      mqttUpstream: config.upstream,
+      oidc: config.oidc,
       databaseUrl: config.databaseUrl,
       httpPort: config.httpPort,
       httpHost: config.httpHost,
@@ -62,6 +113,7 @@ async function main(): Promise<void> {
       publicUrl: config.publicUrl,
       redisUrl: config.redisUrl,
       demoMqttUrl: config.demoMqttUrl,
+      webhook: config.webhook,
       sfu: config.sfu,
       demo: values['no-demo'] !== true,
       logger,

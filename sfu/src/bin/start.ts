@@ -1,11 +1,11 @@
 // Standalone SFU node: `node --import tsx sfu/src/bin/start.ts`
 // Env: SFU_PORT (default 4443), SFU_HOST (127.0.0.1), SFU_TOKEN_SECRET (base64, ≥32 bytes,
 // shared with the gateway), SFU_ANNOUNCED_ADDRESS, SFU_RTC_BASE_PORT, SFU_LISTEN_IP,
-// SFU_PUBLIC_URL + REDIS_URL (register load for placement), SFU_NODE_ID, LOG_LEVEL.
-import { createServer } from 'node:http';
+// SFU_PUBLIC_URL + REDIS_URL (register load for placement), SFU_NODE_ID, SFU_CORS_ORIGIN,
+// LOG_LEVEL. `sparkden start --role sfu` runs the same node from the hub's configuration.
 import { pino } from 'pino';
-import { Server } from 'socket.io';
-import { createSfuService } from '../service.js';
+
+import { startSfuNode } from '../sfu-node.js';
 
 const env = process.env;
 const logger = pino({ level: env.LOG_LEVEL ?? 'info' });
@@ -15,9 +15,13 @@ if (secret.length < 32) {
   process.exit(1);
 }
 
-const sfu = createSfuService({
+const node = await startSfuNode({
   tokenKey: secret,
+  port: Number(env.SFU_PORT ?? 4443),
+  host: env.SFU_HOST,
   logger,
+  // NOTE: a node on its own has no database: visit events go to the log as opaque ids, and
+  // the Encounter and minutes ledger are written by hubs that embed their SFU.
   onVisitEvent: (event) =>
     logger.info({ visitEvent: event.type, appointment: event.appointmentId }, 'visit event'),
   media: {
@@ -25,26 +29,15 @@ const sfu = createSfuService({
     announcedAddress: env.SFU_ANNOUNCED_ADDRESS,
     basePort: env.SFU_RTC_BASE_PORT ? Number(env.SFU_RTC_BASE_PORT) : undefined,
   },
-  ...(env.REDIS_URL && env.SFU_PUBLIC_URL
-    ? { cluster: { redis: env.REDIS_URL, url: env.SFU_PUBLIC_URL, nodeId: env.SFU_NODE_ID } }
-    : {}),
+  cluster:
+    env.REDIS_URL && env.SFU_PUBLIC_URL
+      ? { redisUrl: env.REDIS_URL, publicUrl: env.SFU_PUBLIC_URL, nodeId: env.SFU_NODE_ID }
+      : undefined,
+  corsOrigins: env.SFU_CORS_ORIGIN?.split(','),
 });
-const http = createServer((req, res) => {
-  if (req.url === '/healthz') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(sfu.status()));
-  }
-});
-const io = new Server(http, { cors: { origin: env.SFU_CORS_ORIGIN?.split(',') ?? false } });
-await sfu.start();
-sfu.attach(io);
-const port = Number(env.SFU_PORT ?? 4443);
-http.listen(port, env.SFU_HOST ?? '127.0.0.1', () => logger.info({ port }, 'sfu listening'));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void sfu
-      .stop()
-      .then(() => io.close())
-      .then(() => process.exit(0));
+    void node.stop().then(() => process.exit(0));
   });
 }
