@@ -27,6 +27,8 @@ export interface TestMosquitto {
   stop(): Promise<void>;
 }
 
+const READY_MS = 10_000;
+
 function freePort(): Promise<number> {
   const server = createServer();
 
@@ -55,9 +57,17 @@ async function ready(child: ChildProcess, output: string[], port: number): Promi
       reject(new Error(`mosquitto exited with ${String(code)}: ${output.join(' | ')}`));
     child.once('exit', onExit);
   });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mosquitto not listening after ${READY_MS} ms: ${output.join(' | ')}`));
+    }, READY_MS);
+  });
   try {
-    await Promise.race([seen, exited]);
+    await Promise.race([seen, exited, late]);
   } finally {
+    clearTimeout(timer);
     child.off('exit', onExit);
   }
 }
@@ -123,6 +133,8 @@ export async function startTestMosquitto(options: TestMosquittoOptions): Promise
       'log_type error',
       'log_type warning',
       'log_type notice',
+      // "Opening ipv4 listen socket on port …", which ready() waits for, is information.
+      'log_type information',
       'allow_anonymous false',
       `acl_file ${join(dir, 'acl')}`,
       `listener ${port} 127.0.0.1`,

@@ -18,7 +18,7 @@ async function startSimulatorProcess(
 ): Promise<{ path: string; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
-    [agentBin, 'simulate', '--driver', 'contec-cms50d', '--scenario', 'desaturation'],
+    [agentBin, 'simulate', 'contec-cms50d', '--scenario', 'desaturation'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const path = await new Promise<string>((ok, fail) => {
