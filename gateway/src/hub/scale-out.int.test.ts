@@ -184,8 +184,8 @@ test('two hubs: consoles on either see every alert; killing one loses nothing', 
     );
     await waitFor('the same alert on hub A', () => onA.find((e) => e.cursor === first.cursor));
 
-    const before = await sql.query<{ n: number }>(
-      'select count(*)::int as n from vitals.observation',
+    const before = await sql.query<{ n: number; ids: string[] }>(
+      'select count(*)::int as n, array_agg(id::text) as ids from vitals.observation',
     );
     a.child.kill('SIGKILL');
     await new Promise((ok) => a.child.once('exit', ok));
@@ -202,7 +202,12 @@ test('two hubs: consoles on either see every alert; killing one loses nothing', 
 
       return r.rows[0]!.n > before.rows[0]!.n + 5 ? r.rows[0]!.n : undefined;
     });
-    assert.ok(after > before.rows[0]!.n, 'nothing stored before the kill is lost');
+    assert.ok(after > before.rows[0]!.n);
+    const kept = await sql.query<{ n: number }>(
+      'select count(*)::int as n from vitals.observation where id::text = any($1)',
+      [before.rows[0]!.ids],
+    );
+    assert.is(kept.rows[0]!.n, before.rows[0]!.n, 'every reading stored before the kill is kept');
 
     // An event raised after the kill (by hub B) reaches the failed-over console too.
     const lastBeforeKill = Math.max(...onA.map((e) => e.cursor));
@@ -214,6 +219,33 @@ test('two hubs: consoles on either see every alert; killing one loses nothing', 
     );
     const missing = onB.filter((e) => !onA.some((x) => x.cursor === e.cursor));
     assert.equal(missing, [], 'the failed-over console has every event hub B pushed');
+
+    // What the agent held when hub A died drains into hub B: once its queue is empty, the
+    // oximeter's readings (about one a second) run through the kill with no hole in them.
+    const killedAt = new Date();
+    await waitFor('the agent queue drained into hub B', async () => {
+      const out = await run(process.execPath, [
+        fileURLToPath(new URL('../../../edge-agent/bin/sparkden-agent.js', import.meta.url)),
+        'status',
+        '--state-dir',
+        join(dataDir, 'demo-agent'),
+        '--json',
+      ])
+        .then((r) => r.stdout)
+        .catch((e: { stdout?: string }) => e.stdout ?? '{}');
+      const st = JSON.parse(out) as { queue?: { depth: number }; sentAt?: string };
+
+      return st.queue?.depth === 0 && Date.parse(st.sentAt ?? '') > killedAt.getTime()
+        ? true
+        : undefined;
+    });
+    const gaps = await sql.query<{ gap: number | null }>(
+      `select extract(epoch from max(d))::float as gap from (
+         select effective_at - lag(effective_at) over (order by effective_at) as d
+         from vitals.observation where patient = 'demo-patient-1' and device_id = 'demo-oximeter-1'
+       ) g`,
+    );
+    assert.ok((gaps.rows[0]!.gap ?? 0) < 15, `a ${gaps.rows[0]!.gap} s hole in the readings`);
 
     const dup = await sql.query<{ n: number }>(
       'select count(*)::int as n from (select id from vitals.observation group by id having count(*) > 1) d',
