@@ -3,6 +3,7 @@
 #   ca.key/ca.pem            the deployment's own CA (keep ca.key offline after this step)
 #   hub.key/hub.pem          the hub's TLS certificate (HTTPS and MQTT over TLS), SANs from $HUB_NAMES
 #   turn.key/turn.pem        coturn's TLS certificate
+#   sfu.key/sfu.pem          SFU nodes' signaling (HTTPS), SANs from $SFU_NAMES (default $HUB_NAMES)
 # Agents get their certificates at enrollment, signed by the hub with this CA
 # (SPARKDEN_CA_CERT / SPARKDEN_CA_KEY point the hub at it).
 #
@@ -34,5 +35,6 @@ issue() { # name subject-alt-names
 
 issue hub "$names"
 issue turn "$names"
+issue sfu "${SFU_NAMES:-$names}"
 chmod 0600 "$out"/*.key
 echo "PKI written to $out (CA valid 10 years, leaf certificates $days days)"

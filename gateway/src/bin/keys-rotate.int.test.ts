@@ -6,7 +6,7 @@
  */
 import { createScratchDatabase, openDatabase, type ScratchDatabase } from '@sparkden/alerting';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,6 +128,43 @@ test('field: every stored value is re-sealed under the new key and still reads b
     const p = await readPatient(g, await login(g, 'patient'));
     assert.is(p.body.name?.[0]?.family, family);
   });
+});
+
+test('keys init makes every key once, into SPARKDEN_KEYS_DIR, and keeps them on a rerun', async () => {
+  const keysDir = join(dataDir, 'shared-keys');
+  const init = () =>
+    run(process.execPath, ['--import', 'tsx', CLI, 'keys', 'init'], {
+      env: {
+        ...process.env,
+        SPARKDEN_DATA_DIR: dataDir,
+        SPARKDEN_KEYS_DIR: keysDir,
+        DATABASE_URL: scratch.url,
+      },
+    });
+
+  const first = await init();
+  const files = readdirSync(keysDir).sort();
+  const contents = files.map((f) => readFileSync(join(keysDir, f), 'utf8'));
+
+  assert.match(first.stdout, new RegExp(`keys in ${keysDir}`));
+  for (const name of [
+    'signing-keys.json',
+    'field-keys.json',
+    'hub-sealing.jwk',
+    'visit-token.key',
+  ]) {
+    assert.ok(files.includes(name), `${name} in ${files.join(', ')}`);
+  }
+  for (const f of files) {
+    assert.is(statSync(join(keysDir, f)).mode & 0o077, 0, `${f} is private`);
+  }
+
+  await init();
+
+  assert.equal(
+    files.map((f) => readFileSync(join(keysDir, f), 'utf8')),
+    contents,
+  );
 });
 
 test('an unknown key kind is refused with the usage', async () => {

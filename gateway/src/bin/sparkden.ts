@@ -4,19 +4,24 @@
  *   sparkden start [--no-demo] [--role hub|sfu]   the hub (same as `npm start`)
  *   sparkden audit verify                         walks the audit hash chain; exit 1 on a break
  *   sparkden keys rotate jwt|field                new JWT signing key / field key (re-seals data)
+ *   sparkden keys init                            makes every key the hub needs, once, before
+ *                                                 several hubs share the keys directory
  *
  * Configuration comes from the same environment variables as the hub (README).
  */
-import { openDatabase } from '@sparkden/alerting';
+import { loadHubSealingKey, openDatabase } from '@sparkden/alerting';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 
+import { loadOrCreateSecret } from '../crypto/secrets.js';
 import { createGateway } from '../gateway.js';
 import { ConfigError, loadHubConfig, type HubConfig } from './hub-config.js';
 
 const USAGE = `usage: sparkden start [--no-demo] [--role hub|sfu]
        sparkden audit verify
-       sparkden keys rotate jwt|field`;
+       sparkden keys rotate jwt|field
+       sparkden keys init`;
 
 function fail(message: string, code = 64): never {
   process.stderr.write(`sparkden: ${message}\n`);
@@ -40,7 +45,7 @@ async function withGateway<T>(fn: (g: Awaited<ReturnType<typeof createGateway>>)
     const gateway = await createGateway({
       db,
       logger: pino({ level: 'silent' }),
-      keysDir: join(c.dataDir, 'keys'),
+      keysDir: c.keysDir,
       issuer: c.publicUrl ?? `http://localhost:${c.httpPort}`,
     });
     await gateway.migrate();
@@ -73,6 +78,17 @@ async function keysRotate(which: string | undefined): Promise<void> {
   }
 }
 
+// Hubs that share one keys directory must not each make their own keys at first start:
+// this makes them once (JWT signing, field encryption, audit, sealing, visit tokens).
+async function keysInit(): Promise<void> {
+  const c = config();
+  await withGateway(() => Promise.resolve());
+  await loadHubSealingKey(c.keysDir);
+  await loadOrCreateSecret(c.keysDir, 'visit-token', 32);
+  const files = readdirSync(c.keysDir).sort();
+  process.stdout.write(`keys in ${c.keysDir}: ${files.join(', ')}\n`);
+}
+
 const [command, sub, ...rest] = process.argv.slice(2);
 if (command === 'start') {
   process.argv.splice(2, 1);
@@ -81,6 +97,8 @@ if (command === 'start') {
   await auditVerify();
 } else if (command === 'keys' && sub === 'rotate') {
   await keysRotate(rest[0]);
+} else if (command === 'keys' && sub === 'init') {
+  await keysInit();
 } else {
   fail(USAGE);
 }

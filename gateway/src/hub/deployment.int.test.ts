@@ -1,7 +1,9 @@
-import { CertificateAuthority, createScratchDatabase, TEST_SERVER_URL } from '@sparkden/alerting';
+import { createScratchDatabase, TEST_SERVER_URL } from '@sparkden/alerting';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,12 +12,25 @@ import { connect, type TLSSocket } from 'node:tls';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
+import { loadHubConfig } from '../bin/hub-config.js';
 import { startHub } from '../hub.js';
 
-// A hub started as a deployment is: HTTPS with the site's certificate, the site's CA for
+// A hub started as a deployment is: the documented PKI step (deploy/pki/make-pki.sh), its
+// files named by the hub's variables, HTTPS with the site's certificate, the site's CA for
 // agents' certificates, and a readiness probe that follows its database.
-const ca = await CertificateAuthority.create('deployment test CA');
-const server = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
+const makePki = fileURLToPath(new URL('../../../deploy/pki/make-pki.sh', import.meta.url));
+const pkiDir = mkdtempSync(join(tmpdir(), 'sd-deploy-pki-'));
+execFileSync('bash', [makePki, pkiDir], {
+  env: { ...process.env, HUB_NAMES: 'DNS:localhost,IP:127.0.0.1' },
+  stdio: 'ignore',
+});
+const config = loadHubConfig({
+  SPARKDEN_TLS_CERT: join(pkiDir, 'hub.pem'),
+  SPARKDEN_TLS_KEY: join(pkiDir, 'hub.key'),
+  SPARKDEN_CA_CERT: join(pkiDir, 'ca.pem'),
+  SPARKDEN_CA_KEY: join(pkiDir, 'ca.key'),
+});
+const ca = { pem: readFileSync(join(pkiDir, 'ca.pem'), 'utf8') };
 const scratch = await createScratchDatabase('sd_deploy');
 const dataDir = mkdtempSync(join(tmpdir(), 'sd-deploy-'));
 const hub = await startHub({
@@ -23,8 +38,8 @@ const hub = await startHub({
   databaseUrl: scratch.url,
   httpPort: 0,
   httpHost: '127.0.0.1',
-  tls: { certPem: server.pem, keyPem: server.keyPem },
-  ca: { certPem: ca.pem, keyPem: await ca.exportKeyPem() },
+  tls: config.tls,
+  ca: config.ca,
   mqttPort: 0,
   mqttHost: '127.0.0.1',
   sfu: false,
@@ -110,6 +125,7 @@ test.after(async () => {
   await hub.stop();
   await scratch.drop();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(pkiDir, { recursive: true, force: true });
 });
 
 test.run();
