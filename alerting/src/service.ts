@@ -69,6 +69,13 @@ export interface AlertingServiceOptions {
   engine?: Partial<Omit<AlertEngineOptions, 'db' | 'logger'>> | false;
   /** Receives committed rows instead of (or when there is no) engine. */
   sink?: CommittedSink;
+  /**
+   * Signed webhooks (with retries, from a durable outbox) for the engine's alert events:
+   * by default every raised, escalated and updated alert of severity `low-medium` or
+   * more, each carrying the escalation target it is at (nurse, charge-nurse, physician).
+   * Needs the engine.
+   */
+  webhook?: Omit<WebhookNotifierOptions, 'db' | 'logger'>;
   /** How often partitions and policies are kept (default one hour). */
   maintenanceIntervalMs?: number;
   /** How often the fleet cache is reloaded, for revocations made by another hub (default 30 s). */
@@ -90,6 +97,8 @@ export interface AlertingService {
   readonly ingest: Ingest;
   /** The rule engine, unless `engine: false`. */
   readonly engine?: AlertEngine;
+  /** Delivers alert events to webhooks, when `webhook` is set. */
+  readonly notifier?: WebhookNotifier;
   /** Binds the broker, re-pushes agents' configurations, starts upkeep and the engine. */
   start(): Promise<{ mqtt: BrokerPorts }>;
   /** The fleet routes for the gateway to mount at `/api/fleet`. */
@@ -127,6 +136,9 @@ function sealedConfig(fleet: Fleet, agentId: string, push: AgentConfigPush) {
 export async function createAlertingService(
   options: AlertingServiceOptions,
 ): Promise<AlertingService> {
+  if (options.webhook !== undefined && options.engine === false) {
+    throw new TypeError('"webhook" needs the rule engine; it is off ("engine" is false)');
+  }
   const log = options.logger ?? pino({ name: 'sparkden' });
   const svcLog = log.child({ module: 'alerting:service' });
   const ownsDb = options.db === undefined;
@@ -153,7 +165,7 @@ export async function createAlertingService(
     if (pki.createdCa) {
       svcLog.info({ dir: join(options.dataDir, 'pki') }, 'development CA created');
     }
-    const keysDir = join(options.dataDir, 'keys');
+    const keysDir = options.keysDir ?? join(options.dataDir, 'keys');
     const hubKey = await loadHubSealingKey(keysDir);
     const keyring = await HubKeyring.open({ first: hubKey, dir: keysDir });
     const fleet = await Fleet.open({
@@ -219,6 +231,10 @@ function assemble(p: Parts): AlertingService {
     logger: log,
     publishAck: (agentId, frame) => links.publishAck(agentId, frame),
   });
+  const notifier =
+    options.webhook === undefined || engine === undefined
+      ? undefined
+      : new WebhookNotifier({ ...options.webhook, db: p.db, logger: log });
   const timers: NodeJS.Timeout[] = [];
   let ports: BrokerPorts | undefined;
   let stopped = false;
@@ -294,7 +310,11 @@ function assemble(p: Parts): AlertingService {
     upstream,
     ingest,
     engine,
+    notifier,
     async start() {
+      // The first pass ever fixes where the notifier starts reading the alert log: before
+      // the broker takes frames, so the first alert of a new deployment is not skipped.
+      await notifier?.enqueue();
       ports = await broker.start();
       await upstream?.start();
       await pushAllConfigs();
@@ -311,6 +331,11 @@ function assemble(p: Parts): AlertingService {
         }
       });
       engine?.start();
+      if (notifier !== undefined && engine !== undefined) {
+        // Reads the alert log from where it stopped: nothing raised while down is lost.
+        notifier.attach(engine);
+        notifier.start();
+      }
       svcLog.info({ mqtt: ports, layout: store.layout, db: p.db.kind }, 'alerting started');
 
       return { mqtt: ports };
@@ -334,6 +359,7 @@ function assemble(p: Parts): AlertingService {
       await broker.close();
       await upstream?.close();
       await ingest.drain();
+      await notifier?.stop();
       await engine?.close();
       if (p.ownsDb) {
         await p.db.close();

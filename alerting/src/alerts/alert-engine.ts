@@ -1,17 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 
-import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Observation } from '@sparkden/protocol';
 import pino from 'pino';
 
 import type { Database } from '../db/index.js';
-import {
-  alertingTracer,
-  contextFromTraceparent,
-  traceparentOf,
-  type BatchOrigin,
-} from '../ingest/trace-context.js';
+import type { BatchOrigin } from '../ingest/trace-context.js';
 import { DEFAULT_RULES } from '../rules/defaults.js';
 import { alarmOutcome, type DeviceAlarm } from '../rules/device.js';
 import { applyOverride } from '../rules/overrides.js';
@@ -28,15 +22,12 @@ import {
   type RuleOverride,
   severityRank,
 } from '../rules/types.js';
+import { AlertAudit } from './alert-audit.js';
 import { AlertStore, type PendingTransition } from './alert-store.js';
 import { AlertError } from './errors.js';
-import {
-  advanceEscalation,
-  DEFAULT_POLICIES,
-  defaultPolicyId,
-  startEscalation,
-  type EscalationPolicy,
-} from './escalation.js';
+import type { EscalationPolicy } from './escalation.js';
+import { EscalationScheduler } from './escalation-scheduler.js';
+import { EvaluationTrace } from './evaluation-trace.js';
 import {
   acknowledgeAlert,
   autoResolve,
@@ -49,8 +40,9 @@ import {
   reopen,
   resolveAlert,
 } from './lifecycle.js';
+import { MemoryBuffer } from './memory-buffer.js';
 import { migrateAlerting } from './migrations.js';
-import { RuleMemory, type Remembered } from './rule-memory.js';
+import { RuleMemory } from './rule-memory.js';
 import { checkSilence, isSilenced } from './silences.js';
 import type { Alert, AlertEvent, AlertEventKind, AuditSink, Clock, Silence } from './types.js';
 
@@ -62,7 +54,7 @@ export interface AlertEngineOptions {
   /** The gateway's audit trail; every transition is also kept in `alerting.alert_events`. */
   audit?: AuditSink;
   policies?: readonly EscalationPolicy[];
-  /** Which policy an alert follows (default by severity: {@link defaultPolicyId}). */
+  /** Which policy an alert follows (default by severity: `defaultPolicyId`). */
   policyFor?: (alert: Alert) => string;
   /** The unit of a patient no one has placed yet. Default `'unassigned'`. */
   defaultUnit?: string;
@@ -114,10 +106,10 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   readonly store: AlertStore;
   readonly rules: RuleStore;
   readonly #memory: RuleMemory;
+  readonly #buffer: MemoryBuffer;
   readonly #clock: Clock;
-  readonly #audit?: AuditSink;
-  readonly #policies: Map<string, EscalationPolicy>;
-  readonly #policyFor: (alert: Alert) => string;
+  readonly #audit: AlertAudit;
+  readonly #escalation: EscalationScheduler;
   readonly #defaultUnit: string;
   readonly #tickMs: number;
   readonly #log: pino.Logger;
@@ -127,33 +119,30 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   readonly #units = new Map<string, string>();
   readonly #devices = new Map<string, DeviceSeen>();
   readonly #seenAlarms = new Set<string>();
-  readonly #pendingDevices = new Map<string, DeviceSeen>();
-  readonly #pendingMemory = new Map<string, Remembered>();
   #rules: Rule[] = [];
   #overrides = new Map<string, RuleOverride>();
   #silences: Silence[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   #timer?: NodeJS.Timeout;
   #closed = false;
-  #lastPrune = 0;
   readonly #effective = new Map<string, Rule[]>();
   #trendCodes = new Set<string>();
   #flushing?: Promise<void>;
   #batch?: PendingTransition[];
-  #evaluating?: { span: Span; origin?: BatchOrigin; events: number };
+  #evaluating?: EvaluationTrace;
 
   private constructor(options: AlertEngineOptions) {
     super();
     this.store = new AlertStore(options.db);
     this.rules = new RuleStore(options.db);
     this.#memory = new RuleMemory(options.db);
+    this.#buffer = new MemoryBuffer(this.#memory);
     this.#clock = options.clock ?? Date.now;
-    this.#audit = options.audit;
-    this.#policies = new Map((options.policies ?? DEFAULT_POLICIES).map((p) => [p.id, p]));
-    this.#policyFor = options.policyFor ?? ((a) => defaultPolicyId(a.severity));
+    this.#escalation = new EscalationScheduler(options);
     this.#defaultUnit = options.defaultUnit ?? 'unassigned';
     this.#tickMs = options.tickIntervalMs ?? 1000;
     this.#log = (options.logger ?? pino({ enabled: false })).child({ module: 'alerting:engine' });
+    this.#audit = new AlertAudit(options.audit, this.#log);
   }
 
   /** Migrates the `alerting` schema, seeds default rules and restores the engine's state. */
@@ -173,9 +162,10 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
    * `origin` (from ingest) continues the batch's trace and times its alerts.
    */
   handleObservations(observations: readonly Observation[], origin?: BatchOrigin): Promise<void> {
+    const readings = observations.flatMap(toReadings).sort((a, b) => a.at - b.at);
+
     return this.#evaluate('obs', observations.length, origin, () =>
-      this.#batched(async () => {
-        const readings = observations.flatMap(toReadings).sort((a, b) => a.at - b.at);
+      this.#undoOnFailure(readings, async () => {
         const touched = new Map<string, DeviceSeen>();
         for (const reading of readings) {
           // Applied reading by reading: a batch replayed after an outage may both raise and
@@ -192,18 +182,30 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
         }
         // Rule memory is flushed by tick() and close(), off the alert path: losing a second
         // of it in a crash costs at most a NEWS2 input the next reading restores.
-        for (const d of touched.values()) {
-          this.#pendingDevices.set(d.deviceId, d);
-        }
-        for (const m of this.#memorable(readings)) {
-          const key =
-            m.kind === 'latest'
-              ? `${m.reading.patientId}|${m.reading.code}`
-              : m.reading.observationId;
-          this.#pendingMemory.set(`${m.kind}|${key}`, m);
-        }
+        this.#buffer.note(touched.values(), readings, this.#isLatest, this.#trendCodes);
       }),
     );
+  }
+
+  // NOTE: a batch whose alerts were not committed must be evaluable again when ingest
+  // hands it over a second time (the agent's resend). The patients' rule state is rolled
+  // back to before the batch, so the same readings fire the same alerts; the open alerts
+  // are already taken back from the record by #commit.
+  async #undoOnFailure(readings: readonly Reading[], fn: () => Promise<void>): Promise<void> {
+    const patients = new Set(readings.map((r) => r.patientId));
+    const before = new Map([...patients].map((id) => [id, this.#patients.get(id)?.snapshot()]));
+    try {
+      await this.#batched(fn);
+    } catch (error) {
+      for (const [id, snapshot] of before) {
+        if (snapshot === undefined) {
+          this.#patients.delete(id);
+        } else {
+          this.#patients.get(id)?.rollback(snapshot);
+        }
+      }
+      throw error;
+    }
   }
 
   /** Passes device-reported alarms (`up/alarm`) through as alerts. */
@@ -212,6 +214,8 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     alarms: readonly DeviceAlarm[],
     origin?: BatchOrigin,
   ): Promise<void> {
+    const added: string[] = [];
+
     return this.#evaluate('alarm', alarms.length, origin, () =>
       this.#batched(async () => {
         const rule = this.#rules.find((r) => r.kind === 'device-alarm');
@@ -222,9 +226,16 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
           if (this.#seenAlarms.has(alarm.id)) {
             continue;
           }
+          added.push(alarm.id);
           this.#remember(alarm.id);
           await this.#apply(alarmOutcome(rule, agentId, alarm));
         }
+      }).catch((error: unknown) => {
+        // Not committed: a resend of these alarms must pass through again.
+        for (const id of added) {
+          this.#seenAlarms.delete(id);
+        }
+        throw error;
       }),
     );
   }
@@ -324,10 +335,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (alert.status === 'resolved') {
         throw new AlertError('INVALID_TRANSITION', `alert ${id} is resolved`);
       }
-      const now = this.#clock();
-      const policy = this.#policy(alert);
-      const state = alert.escalation ?? startEscalation(policy, now);
-      const next = advanceEscalation(policy, state, now, true) ?? state;
+      const next = this.#escalation.manual(alert, this.#clock());
       const updated = { ...alert, escalation: next, updatedAt: this.#nowIso() };
 
       return this.#transition(updated, 'escalated', actor, { target: next.target, manual: true });
@@ -373,9 +381,15 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
       await this.store.addSilence(silence);
       this.#silences.push(silence);
-      await this.#auditConfig(actor, 'silence.create', `Silence/${silence.id}`, silence.patientId, {
-        ...input,
-      });
+      await this.#audit.config(
+        actor,
+        'silence.create',
+        `Silence/${silence.id}`,
+        silence.patientId,
+        {
+          ...input,
+        },
+      );
       for (const alert of [...this.#open.values()]) {
         if (isSilenced([silence], alert, this.#clock())) {
           await this.#transition({ ...alert, updatedAt: now }, 'silenced', actor, {
@@ -403,7 +417,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       const ended = await this.store.endSilence(id, now);
       this.#silences = this.#silences.map((s) => (s.id === id ? { ...s, endsAt: now } : s));
       if (ended) {
-        await this.#auditConfig(actor, 'silence.end', `Silence/${id}`, undefined, {});
+        await this.#audit.config(actor, 'silence.end', `Silence/${id}`, undefined, {});
       }
 
       return ended;
@@ -418,7 +432,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       }
       await this.#memory.setUnit(patientId, unit, actor, this.#nowIso());
       this.#units.set(patientId, unit);
-      await this.#auditConfig(actor, 'patient-unit.set', `PatientUnit/${patientId}`, patientId, {
+      await this.#audit.config(actor, 'patient-unit.set', `PatientUnit/${patientId}`, patientId, {
         unit,
       });
     });
@@ -434,7 +448,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     return this.#run(async () => {
       const stored = await this.rules.setProfile(profile, actor, this.#nowIso());
       this.#profiles.set(stored.patientId, stored);
-      await this.#auditConfig(
+      await this.#audit.config(
         actor,
         'profile.set',
         `PatientProfile/${stored.patientId}`,
@@ -471,7 +485,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (d !== undefined) {
         this.#devices.set(deviceId, { ...d, cadenceMs: cadenceMs ?? undefined });
       }
-      await this.#auditConfig(actor, 'device-cadence.set', `Device/${deviceId}`, d?.patientId, {
+      await this.#audit.config(actor, 'device-cadence.set', `Device/${deviceId}`, d?.patientId, {
         cadenceMs,
       });
 
@@ -546,73 +560,47 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
   // ---- internals ---------------------------------------------------------------------
 
-  // One span per committed batch ('alert.evaluate', a child of ingest's 'ingest.batch'),
-  // started when the batch is handed over so it shows the wait in the engine's queue.
+  // Traced from the hand-over, so the span shows the wait in the engine's queue.
   #evaluate(
     kind: 'obs' | 'alarm',
     items: number,
     origin: BatchOrigin | undefined,
     fn: () => Promise<void>,
   ): Promise<void> {
-    const span = alertingTracer().startSpan(
-      'alert.evaluate',
-      { attributes: { 'sparkden.batch.kind': kind, 'sparkden.batch.items': items } },
-      contextFromTraceparent(origin?.traceparent),
-    );
+    const traced = new EvaluationTrace(kind, items, origin);
     const run = this.#run(async () => {
       const started = performance.now();
-      this.#evaluating = { span, origin, events: 0 };
+      this.#evaluating = traced;
       try {
         await fn();
       } finally {
-        const events = this.#evaluating.events;
         this.#evaluating = undefined;
         const seconds = (performance.now() - started) / 1000;
-        this.emit('batchEvaluated', { kind, items, seconds, events });
+        this.emit('batchEvaluated', { kind, items, seconds, events: traced.events });
       }
     });
 
     return run.then(
-      () => span.end(),
+      () => traced.end(),
       (error: unknown) => {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).name });
-        span.end();
+        traced.fail(error);
         throw error;
       },
     );
   }
 
-  // The console listens to `alertEvent`: a span around the emit ('alert.publish') times the
-  // push, and is the active span then so a listener's own spans (with a context manager
-  // registered) join the trace.
   #publish(event: AlertEvent): void {
-    const evaluating = this.#evaluating;
-    if (evaluating === undefined) {
-      this.emit(event.kind === 'raised' ? 'alertRaised' : 'alertUpdated', event);
-      this.emit('alertEvent', event);
+    const emit = (origin?: BatchOrigin) => {
+      this.emit(event.kind === 'raised' ? 'alertRaised' : 'alertUpdated', event, origin);
+      this.emit('alertEvent', event, origin);
+    };
+    if (this.#evaluating === undefined) {
+      emit();
 
       return;
     }
 
-    evaluating.events++;
-    const parent = trace.setSpan(context.active(), evaluating.span);
-    const span = alertingTracer().startSpan(
-      'alert.publish',
-      { attributes: { 'sparkden.alert.event': event.kind, 'sparkden.alert.cursor': event.cursor } },
-      parent,
-    );
-    const origin =
-      evaluating.origin === undefined
-        ? undefined
-        : { receivedAt: evaluating.origin.receivedAt, traceparent: traceparentOf(span) };
-    try {
-      context.with(trace.setSpan(parent, span), () => {
-        this.emit(event.kind === 'raised' ? 'alertRaised' : 'alertUpdated', event, origin);
-        this.emit('alertEvent', event, origin);
-      });
-    } finally {
-      span.end();
-    }
+    this.#evaluating.publish(event, emit);
   }
 
   #run<T>(fn: () => Promise<T>): Promise<T> {
@@ -646,7 +634,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     return this.#run(async () => {
       const result = await fn();
       await this.#reloadRules();
-      await this.#auditConfig(actor, action, entity, patientId, {});
+      await this.#audit.config(actor, action, entity, patientId, {});
 
       return result;
     });
@@ -735,42 +723,15 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     }
   }
 
-  async #flushMemory(): Promise<void> {
-    const devices = [...this.#pendingDevices.values()];
-    const memory = [...this.#pendingMemory.values()];
-    this.#pendingDevices.clear();
-    this.#pendingMemory.clear();
-    await this.#memory.touchDevices(devices);
-    await this.#memory.remember(memory);
-    const now = this.#clock();
-    if (now - this.#lastPrune >= 3_600_000) {
-      this.#lastPrune = now;
-      const windows = this.#rules.flatMap((r) => (r.kind === 'trend' ? [r.windowMs] : []));
-      await this.#memory.prune(new Date(now - Math.max(0, ...windows) * 2).toISOString());
-    }
+  #flushMemory(): Promise<void> {
+    return this.#buffer.flush(this.#clock(), this.#rules);
   }
 
-  #memorable(readings: readonly Reading[]): Remembered[] {
-    const trendCodes = this.#trendCodes;
-    const latest = new Map<string, Reading>();
-    const out: Remembered[] = [];
-    for (const r of readings) {
-      const ev = this.#patients.get(r.patientId);
-      const isLatest =
-        ev?.latest[r.code as keyof typeof ev.latest]?.observationId === r.observationId;
-      if (isLatest) {
-        latest.set(`${r.patientId}|${r.code}`, r);
-      }
-      if (trendCodes.has(r.code)) {
-        out.push({ kind: 'sample', reading: r });
-      }
-    }
+  readonly #isLatest = (r: Reading): boolean => {
+    const ev = this.#patients.get(r.patientId);
 
-    return [
-      ...out,
-      ...[...latest.values()].map((reading) => ({ kind: 'latest' as const, reading })),
-    ];
-  }
+    return ev?.latest[r.code as keyof typeof ev.latest]?.observationId === r.observationId;
+  };
 
   #remember(alarmId: string): void {
     this.#seenAlarms.add(alarmId);
@@ -780,16 +741,6 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
         this.#seenAlarms.delete(oldest);
       }
     }
-  }
-
-  #policy(alert: Alert): EscalationPolicy {
-    const id = this.#policyFor(alert);
-    const policy = this.#policies.get(id);
-    if (policy === undefined) {
-      throw new TypeError(`no escalation policy "${id}"`);
-    }
-
-    return policy;
   }
 
   async #apply(o: RuleOutcome): Promise<void> {
@@ -822,11 +773,9 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
         round: 0,
         target: '',
       });
-      const policy = this.#policy(draft);
-      const silenced = isSilenced(this.#silences, draft, this.#clock());
-      const escalation = silenced
-        ? { policyId: policy.id, step: -1, round: 0, target: '', nextAt: now }
-        : startEscalation(policy, this.#clock());
+      const at = this.#clock();
+      const silenced = isSilenced(this.#silences, draft, at);
+      const escalation = this.#escalation.start(draft, at, silenced);
       await this.#transition({ ...draft, escalation }, 'raised', 'system', {
         target: escalation.target,
       });
@@ -839,34 +788,20 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       return;
     }
     const next = changed.worse
-      ? reopen(changed.alert, startEscalation(this.#policy(changed.alert), this.#clock()))
+      ? reopen(changed.alert, this.#escalation.start(changed.alert, this.#clock()))
       : changed.alert;
     await this.#transition(next, 'updated', 'system', { from: open.severity, to: next.severity });
   }
 
   async #escalateDue(now: number): Promise<void> {
-    for (const alert of [...this.#open.values()]) {
-      const e = alert.escalation;
-      if (
-        alert.status !== 'firing' ||
-        e?.nextAt === undefined ||
-        isSilenced(this.#silences, alert, now)
-      ) {
-        continue;
-      }
-      const next = advanceEscalation(this.#policy(alert), e, now);
-      if (next !== undefined) {
-        await this.#transition(
-          { ...alert, escalation: next, updatedAt: new Date(now).toISOString() },
-          'escalated',
-          'system',
-          {
-            target: next.target,
-            step: next.step,
-            round: next.round,
-          },
-        );
-      }
+    const silenced = (a: Alert) => isSilenced(this.#silences, a, now);
+    for (const { alert, next } of this.#escalation.due([...this.#open.values()], now, silenced)) {
+      await this.#transition(
+        { ...alert, escalation: next, updatedAt: new Date(now).toISOString() },
+        'escalated',
+        'system',
+        { target: next.target, step: next.step, round: next.round },
+      );
     }
   }
 
@@ -924,7 +859,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       throw error;
     }
     for (const event of events) {
-      await this.#auditEvent(event);
+      await this.#audit.transition(event);
       this.#publish(event);
     }
   }
@@ -938,49 +873,6 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       alert.status !== 'resolved' && isSilenced(this.#silences, alert, this.#clock());
 
     return { ...alert, silenced };
-  }
-
-  async #auditEvent(e: AlertEvent): Promise<void> {
-    await this.#sendAudit({
-      actor: e.actor,
-      action: `alert.${e.kind}`,
-      patientId: e.patientId,
-      entity: `Alert/${e.alertId}`,
-      outcome: 'success',
-      detail: {
-        cursor: e.cursor,
-        ruleId: e.alert.ruleId,
-        severity: e.alert.severity,
-        status: e.alert.status,
-        ...e.detail,
-      },
-    });
-  }
-
-  async #auditConfig(
-    actor: string,
-    action: string,
-    entity: string,
-    patientId: string | undefined,
-    detail: Record<string, unknown>,
-  ) {
-    await this.#sendAudit({ actor, action, patientId, entity, outcome: 'success', detail });
-  }
-
-  async #sendAudit(event: Parameters<AuditSink>[0]): Promise<void> {
-    if (this.#audit === undefined) {
-      return;
-    }
-    try {
-      await this.#audit(event);
-    } catch (error) {
-      // The transition is already in alerting.alert_events / config_events; an operator
-      // must restore the audit sink, the alert itself must still go out.
-      this.#log.error(
-        { err: error, action: event.action, entity: event.entity },
-        'audit sink failed',
-      );
-    }
   }
 
   #nowIso(): string {

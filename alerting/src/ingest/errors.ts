@@ -14,7 +14,12 @@ export type IngestRefusal =
   /** The body's seq differs from the authenticated header's. */
   | 'SEQ_MISMATCH'
   /** The database did not take the batch; no ack, so the agent sends it again. */
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  /**
+   * The batch is stored but the rule engine failed on it (or its alerts were not
+   * committed); no ack, so the agent sends it again and the resend is evaluated.
+   */
+  | 'ENGINE_FAILED';
 
 /** A data error the database will raise again on every retry. [PostgreSQL Appendix A] */
 export function isDataError(error: unknown): boolean {

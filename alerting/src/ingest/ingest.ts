@@ -14,7 +14,7 @@ import {
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 
-import type { WriteBatchInput, WriteResult } from '../store/index.js';
+import type { PendingBatch, WriteBatchInput, WriteResult } from '../store/index.js';
 import { isDataError, type IngestRefusal } from './errors.js';
 import {
   alertingTracer,
@@ -32,7 +32,11 @@ import {
 /** One device alarm as it arrives on `up/alarm`. */
 export type IncomingAlarm = AlarmMessage['alarms'][number];
 
-/** Who receives what was committed: the rule engine (`AlertEngine` fits). */
+/**
+ * Who receives what was committed: the rule engine (`AlertEngine` fits). Each method must
+ * resolve only once the alerts it raised are committed, and reject otherwise: the batch's
+ * ack waits for it, and a rejection withholds the ack so the agent resends.
+ */
 export interface CommittedSink {
   handleObservations(observations: readonly Observation[], origin?: BatchOrigin): Promise<void>;
   handleAlarms(
@@ -52,9 +56,16 @@ export interface IngestKeys {
   sealingKeyUsed?(agentId: string, keyId: number): Promise<void>;
 }
 
+/** What ingest needs of the vitals store (`VitalsStore` fits). */
+export interface IngestStore {
+  write(input: WriteBatchInput): Promise<WriteResult>;
+  /** Clears the unevaluated marker `write` set with `pending`. */
+  markEvaluated(agentId: string, batch: PendingBatch): Promise<void>;
+}
+
 /** Options of {@link Ingest}. */
 export interface IngestOptions {
-  store: { write(input: WriteBatchInput): Promise<WriteResult> };
+  store: IngestStore;
   keys: IngestKeys;
   /** Publishes a sealed frame on the agent's `down/ack` (QoS 1). */
   publishAck: (agentId: string, frame: Uint8Array) => Promise<void>;
@@ -98,9 +109,10 @@ export interface IngestStats {
 /**
  * Turns agents' sealed frames into committed rows. For `up/obs` and `up/alarm`: open the
  * envelope with the agent's key (kind and agent must match the topic), validate each item,
- * store the valid ones in one transaction, and only after the commit publish the sealed
- * `Ack` and hand the committed items to the rule engine. No ack when the database fails:
- * the agent keeps the batch and sends it again. Frames of one agent are handled in order.
+ * store the valid ones in one transaction, hand them to the rule engine, and only once the
+ * engine has committed their alerts publish the sealed `Ack`. No ack when the database or
+ * the engine fails: the agent keeps the batch and sends it again. Frames of one agent are
+ * handled in order.
  *
  * @example
  * ```ts
@@ -298,11 +310,14 @@ export class Ingest extends EventEmitter<IngestEvents> {
     const observations = kind === 'obs' ? (sorted.valid as Observation[]) : [];
     const alarms = kind === 'alarm' ? (sorted.valid as IncomingAlarm[]) : [];
     const rejected = [...sorted.rejected];
+    // Read once: the batch is marked unevaluated only when an engine will evaluate it.
+    const sink = this.#sink;
+    const pending: PendingBatch | undefined = sink === undefined ? undefined : { kind, seq };
     let result: WriteResult;
     const commit = alertingTracer().startSpan('store.commit', {}, trail.ctx);
     try {
       result = await this.#write(
-        { agentId, observations, alarms: alarms.map((a) => ({ ...a, agentId })) },
+        { agentId, observations, alarms: alarms.map((a) => ({ ...a, agentId })), pending },
         rejected,
       );
       commit.end();
@@ -332,10 +347,22 @@ export class Ingest extends EventEmitter<IngestEvents> {
       rejected,
       hubTime: (this.#options.now?.() ?? new Date()).toISOString(),
     };
+    const origin = { receivedAt: trail.receivedAt, traceparent: traceparentOf(trail.span) };
+    const evaluated =
+      sink === undefined || pending === undefined
+        ? true
+        : await this.#evaluate(agentId, sink, pending, result, {
+            observations,
+            alarms,
+            origin,
+          });
+    if (!evaluated) {
+      this.#stats.deferred++;
+
+      return { status: 'refused', code: 'ENGINE_FAILED' };
+    }
     this.#count(agentId, ack);
     await this.#sendAck(agentId, header, ack);
-    const origin = { receivedAt: trail.receivedAt, traceparent: traceparentOf(trail.span) };
-    await this.#handOver(agentId, kind, result, { observations, alarms, origin });
 
     return { status: 'acked', ack };
   }
@@ -367,8 +394,17 @@ export class Ingest extends EventEmitter<IngestEvents> {
       }
       const total = empty();
       const singles: WriteBatchInput[] = [
-        ...input.observations.map((o) => ({ agentId: input.agentId, observations: [o] })),
-        ...alarms.map((a) => ({ agentId: input.agentId, observations: [], alarms: [a] })),
+        ...input.observations.map((o) => ({
+          agentId: input.agentId,
+          observations: [o],
+          pending: input.pending,
+        })),
+        ...alarms.map((a) => ({
+          agentId: input.agentId,
+          observations: [],
+          alarms: [a],
+          pending: input.pending,
+        })),
       ];
       for (const single of singles) {
         const r = await this.#write(single, rejected);
@@ -376,6 +412,9 @@ export class Ingest extends EventEmitter<IngestEvents> {
         total.duplicates += r.duplicates;
         total.alarmsStored.push(...r.alarmsStored);
         total.alarmDuplicates += r.alarmDuplicates;
+        if (r.unevaluated !== undefined) {
+          total.unevaluated = [...new Set([...(total.unevaluated ?? []), ...r.unevaluated])];
+        }
       }
 
       return total;
@@ -405,38 +444,63 @@ export class Ingest extends EventEmitter<IngestEvents> {
     }
   }
 
-  async #handOver(
+  // NOTE: the ack is the agent's licence to delete the batch, so it is sent only once the
+  // engine has evaluated the batch and committed the alerts it raised. The write marks the
+  // batch's newly stored ids unevaluated (`vitals.unevaluated_batch`) in the same transaction
+  // as the readings; the marker goes only after the engine resolved. When the engine fails,
+  // or the hub dies between the commit and the evaluation, there is no ack and the marker
+  // stays: the agent resends the same sealed batch (same seq), the rows are duplicates, and
+  // the write returns the ids the marker still holds, which are evaluated now. Evaluation is
+  // thus at least once; the engine is idempotent for it (an open alert with the same
+  // fingerprint is not raised again), so the alert is raised exactly once.
+  async #evaluate(
     agentId: string,
-    kind: 'obs' | 'alarm',
+    sink: CommittedSink,
+    pending: PendingBatch,
     result: WriteResult,
     items: { observations: Observation[]; alarms: IncomingAlarm[]; origin: BatchOrigin },
-  ) {
+  ): Promise<boolean> {
     const { observations, alarms, origin } = items;
-    const sink = this.#sink;
-    if (sink === undefined) {
-      return;
-    }
-    // Only rows this write committed: a resend must not re-fire rules.
+    const owed = new Set(result.unevaluated ?? []);
     try {
-      if (kind === 'obs' && result.stored.length > 0) {
-        const stored = new Set(result.stored);
-        await sink.handleObservations(
-          observations.filter((o) => stored.has(o.id)),
-          origin,
-        );
+      if (owed.size > 0 && pending.kind === 'obs') {
+        const due = observations.filter((o) => owed.has(o.id));
+        await sink.handleObservations(due, origin);
       }
-      if (kind === 'alarm' && result.alarmsStored.length > 0) {
-        const stored = new Set(result.alarmsStored);
-        await sink.handleAlarms(
-          agentId,
-          alarms.filter((a) => stored.has(a.id)),
-          origin,
-        );
+      if (owed.size > 0 && pending.kind === 'alarm') {
+        const due = alarms.filter((a) => owed.has(a.id));
+        await sink.handleAlarms(agentId, due, origin);
       }
     } catch (error) {
       this.#log.error(
-        { agentId, code: 'ENGINE_FAILED', reason: (error as Error).name },
-        'rule engine failed on committed rows',
+        { agentId, seq: pending.seq, code: 'ENGINE_FAILED', reason: (error as Error).name },
+        'rule engine failed on committed rows; no ack, the agent will resend',
+      );
+
+      return false;
+    }
+    if (owed.size > 0) {
+      await this.#clearPending(agentId, pending);
+    }
+
+    return true;
+  }
+
+  // The alerts are committed: a marker left behind only makes a resend of this seq evaluate
+  // again, which raises nothing new, so the ack still goes out.
+  async #clearPending(agentId: string, pending: PendingBatch): Promise<void> {
+    try {
+      await this.#options.store.markEvaluated(agentId, pending);
+    } catch (error) {
+      const sqlstate = (error as { code?: unknown }).code;
+      this.#log.warn(
+        {
+          agentId,
+          seq: pending.seq,
+          code: 'MARKER_NOT_CLEARED',
+          sqlstate: typeof sqlstate === 'string' ? sqlstate : undefined,
+        },
+        'batch evaluated; its unevaluated marker stays',
       );
     }
   }

@@ -151,4 +151,24 @@ test('overrides: checked against the rule and laid over it', () => {
   assert.throws(() => checkOverride(spo2, { severity: 'meh' }), /"severity"/);
 });
 
+test('rollback: a batch undone after a snapshot fires again when it is seen again', () => {
+  const spo2 = rule('spo2-low');
+  const ev = new PatientEvaluator(defaultProfile('p-1'));
+  const none = () => false;
+  const batch = [reading('spo2', 85, 0), reading('spo2', 85, 5), reading('spo2', 85, 11)];
+  const rules = [spo2, rule('news2')];
+  const fired = () =>
+    batch
+      .flatMap((r) => ev.observe(r, rules, none))
+      .filter((o) => o.action === 'fire' && o.ruleId === 'spo2-low');
+
+  const before = ev.snapshot();
+  assert.is(fired().length, 1, 'SpO2 < 90 % past the 10 s window fires');
+  assert.is(ev.latest.spo2?.value, 85);
+  assert.is(fired().length, 0, 'seen again without a rollback: already firing, nothing');
+  ev.rollback(before);
+  assert.is(ev.latest.spo2, undefined, 'the NEWS2 inputs are rolled back too');
+  assert.is(fired().length, 1, 'after the rollback the same readings fire again');
+});
+
 test.run();

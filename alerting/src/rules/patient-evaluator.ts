@@ -19,6 +19,14 @@ import type {
   RuleOutcome,
 } from './types.js';
 
+/** A copy of a {@link PatientEvaluator}'s state, to roll a failed batch back. */
+export interface EvaluatorSnapshot {
+  thresholds: Map<string, ThresholdState>;
+  latest: News2Readings;
+  samples: Map<string, Reading[]>;
+  status: Map<string, ConditionState & { reading: Reading; flag: string }>;
+}
+
 /** Tells the evaluator whether an alert is open for a rule and code. */
 export type IsOpen = (ruleId: string, code: string) => boolean;
 
@@ -58,6 +66,33 @@ export class PatientEvaluator {
     } else {
       this.#addSample(reading, Infinity);
     }
+  }
+
+  /** Copies the rule state (states are replaced, never mutated, so a shallow copy holds). */
+  snapshot(): EvaluatorSnapshot {
+    return {
+      thresholds: new Map(this.#thresholds),
+      latest: { ...this.#latest },
+      samples: new Map([...this.#samples].map(([code, list]) => [code, [...list]])),
+      status: new Map(this.#status),
+    };
+  }
+
+  /** Puts back the state of a {@link snapshot}: the batch after it is as if never seen. */
+  rollback(s: EvaluatorSnapshot): void {
+    const refill = <K, V>(target: Map<K, V>, from: Map<K, V>) => {
+      target.clear();
+      for (const [k, v] of from) {
+        target.set(k, v);
+      }
+    };
+    refill(this.#thresholds, s.thresholds);
+    refill(this.#samples, s.samples);
+    refill(this.#status, s.status);
+    for (const key of Object.keys(this.#latest)) {
+      delete this.#latest[key as keyof News2Readings];
+    }
+    Object.assign(this.#latest, s.latest);
   }
 
   /** Marks a threshold condition as firing (an alert open before a restart). */

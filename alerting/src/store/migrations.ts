@@ -1,6 +1,12 @@
 import type { Migration, Queryable } from '../db/index.js';
 import type { PartitionInterval } from './partitions.js';
-import { COMMON_SQL, HYPERTABLE_SQL, PARTITIONED_SQL, READING_VIEW_SQL } from './schema-sql.js';
+import {
+  COMMON_SQL,
+  HYPERTABLE_SQL,
+  PARTITIONED_SQL,
+  READING_VIEW_SQL,
+  UNEVALUATED_BATCH_SQL,
+} from './schema-sql.js';
 
 /** Which layout `vitals.observation` gets when the schema is first created. */
 export type TimescaleMode = 'auto' | 'on' | 'off';
@@ -68,6 +74,10 @@ export function createVitalsMigrations(options: VitalsMigrationOptions = {}): Mi
           [timescale ? 'timescale' : 'partitions', interval],
         );
       },
+    },
+    {
+      name: '0002-unevaluated-batches',
+      up: (q) => q.exec(UNEVALUATED_BATCH_SQL),
     },
   ];
 }

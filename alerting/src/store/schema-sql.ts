@@ -77,6 +77,21 @@ create table vitals.device_activity (
   primary key (device_id, patient)
 );`;
 
+/**
+ * Batches committed but not yet through the rule engine, one row per agent, kind and seq,
+ * written in the transaction that stores the readings and deleted once the engine has
+ * committed the alerts they raised. The same in both layouts.
+ */
+export const UNEVALUATED_BATCH_SQL = `
+create table vitals.unevaluated_batch (
+  agent_id text not null,
+  kind text not null check (kind in ('obs', 'alarm')),
+  seq bigint not null,
+  ids uuid[] not null,
+  committed_at timestamptz not null default now(),
+  primary key (agent_id, kind, seq)
+);`;
+
 /** Native layout: range partitions on `effective_at`, a default partition catching the rest. */
 export const PARTITIONED_SQL = `${observationTable(' partition by range (effective_at)')}
 create table vitals.observation_default partition of vitals.observation default;`;
@@ -126,6 +141,7 @@ create view vitals.reading as
 /**
  * Sets the TimescaleDB policies from the configuration (idempotent, run at each start).
  * Arguments are whole numbers of days, checked before they reach the SQL.
+ * [TimescaleDB 2.8: `remove_continuous_aggregate_policy`'s `if_not_exists` renamed `if_exists`]
  */
 export function timescalePoliciesSql(policies: {
   compressAfterDays: number;
@@ -145,7 +161,7 @@ select remove_compression_policy('vitals.observation', if_exists => true);
 select add_compression_policy('vitals.observation', interval '${policies.compressAfterDays} days');
 select remove_retention_policy('vitals.observation', if_exists => true);
 ${retention}
-select remove_continuous_aggregate_policy('vitals.observation_hourly', if_not_exists => true);
+select remove_continuous_aggregate_policy('vitals.observation_hourly', if_exists => true);
 select add_continuous_aggregate_policy('vitals.observation_hourly',
   start_offset => interval '3 days',
   end_offset => interval '1 hour',

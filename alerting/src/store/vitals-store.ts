@@ -13,7 +13,13 @@ import {
 } from './queries.js';
 import { maintainPartitions, type PartitionInterval, type PartitionReport } from './partitions.js';
 import { timescalePoliciesSql } from './schema-sql.js';
-import { writeBatch, type WriteBatchInput, type WriteResult } from './write-batch.js';
+import {
+  markBatchEvaluated,
+  writeBatch,
+  type PendingBatch,
+  type WriteBatchInput,
+  type WriteResult,
+} from './write-batch.js';
 
 /** How `vitals.observation` is split in time. */
 export type VitalsLayout = 'partitions' | 'timescale';
@@ -104,6 +110,11 @@ export class VitalsStore {
   /** Writes a batch in one transaction; resolves after the commit. */
   write(input: WriteBatchInput): Promise<WriteResult> {
     return writeBatch(this.db, input);
+  }
+
+  /** Deletes the unevaluated marker of a batch written with `pending`, once it is evaluated. */
+  markEvaluated(agentId: string, batch: PendingBatch): Promise<void> {
+    return markBatchEvaluated(this.db, agentId, batch);
   }
 
   /** The newest value per code per patient. */

@@ -22,6 +22,18 @@ export interface WriteResult {
   /** Ids of alarms newly stored. */
   alarmsStored: string[];
   alarmDuplicates: number;
+  /**
+   * With `pending`: ids of this batch stored but not yet evaluated, whether stored now or
+   * by an earlier delivery whose evaluation never finished. Otherwise absent.
+   */
+  unevaluated?: string[];
+}
+
+/** Marks a batch as awaiting the rule engine (`vitals.unevaluated_batch`). */
+export interface PendingBatch {
+  kind: 'obs' | 'alarm';
+  /** The batch seq, a decimal integer. */
+  seq: string;
 }
 
 /** One batch to write in one transaction. */
@@ -29,6 +41,8 @@ export interface WriteBatchInput {
   agentId: string;
   observations: readonly Observation[];
   alarms?: readonly AlarmRow[];
+  /** Record the stored ids as unevaluated, in the same transaction. */
+  pending?: PendingBatch;
 }
 
 const COLUMN_LIST = WRITE_COLUMNS.join(', ');
@@ -72,6 +86,34 @@ on conflict (device_id, patient) do update set
   last_received_at = greatest(vitals.device_activity.last_received_at,
                               excluded.last_received_at),
   last_stored_at = now()`;
+
+// A resend merges into the row of the first delivery: the ids still owed an evaluation are
+// those of every delivery of this seq whose evaluation has not finished.
+const UPSERT_UNEVALUATED = `
+insert into vitals.unevaluated_batch (agent_id, kind, seq, ids)
+values ($1, $2, $3::int8, $4::uuid[])
+on conflict (agent_id, kind, seq) do update set
+  ids = array(select distinct unnest(vitals.unevaluated_batch.ids || excluded.ids))
+returning ids::text[] as ids`;
+
+const SELECT_UNEVALUATED = `
+select ids::text[] as ids from vitals.unevaluated_batch
+where agent_id = $1 and kind = $2 and seq = $3::int8`;
+
+async function recordUnevaluated(
+  q: Queryable,
+  input: WriteBatchInput,
+  pending: PendingBatch,
+  newIds: string[],
+): Promise<string[]> {
+  const key = [input.agentId, pending.kind, pending.seq];
+  const { rows } =
+    newIds.length > 0
+      ? await q.query<{ ids: string[] }>(UPSERT_UNEVALUATED, [...key, newIds])
+      : await q.query<{ ids: string[] }>(SELECT_UNEVALUATED, key);
+
+  return rows[0]?.ids ?? [];
+}
 
 function activityRows(agentId: string, observations: readonly Observation[]) {
   const byDevice = new Map<string, { effective: number; received: number; patient: string }>();
@@ -167,13 +209,18 @@ async function writeRest(q: Queryable, input: WriteBatchInput, storedIds: string
     ]);
   }
   const stored = new Set(storedIds);
-
-  return {
+  const result: WriteResult = {
     stored: input.observations.filter((o) => stored.has(o.id)).map((o) => o.id),
     duplicates: input.observations.length - stored.size,
     alarmsStored,
     alarmDuplicates: alarms.length - alarmsStored.length,
   };
+  if (input.pending !== undefined) {
+    const newIds = input.pending.kind === 'obs' ? result.stored : alarmsStored;
+    result.unevaluated = await recordUnevaluated(q, input, input.pending, newIds);
+  }
+
+  return result;
 }
 
 function wrap(client: pg.PoolClient): Queryable {
@@ -233,4 +280,24 @@ export async function writeBatch(db: Database, input: WriteBatchInput): Promise<
 
     return writeRest(tx, input, ids);
   });
+}
+
+/**
+ * Records that the rule engine has evaluated a batch (and committed its alerts): deletes its
+ * `vitals.unevaluated_batch` row. Idempotent.
+ *
+ * @example
+ * ```ts
+ * await markBatchEvaluated(db, 'agent-1', { kind: 'obs', seq: '42' });
+ * ```
+ */
+export async function markBatchEvaluated(
+  db: Queryable,
+  agentId: string,
+  batch: PendingBatch,
+): Promise<void> {
+  await db.query(
+    'delete from vitals.unevaluated_batch where agent_id = $1 and kind = $2 and seq = $3::int8',
+    [agentId, batch.kind, batch.seq],
+  );
 }
