@@ -121,7 +121,8 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM') {
+    // Ctrl-C in the terminal signals the agent too (one process group): not a failure.
+    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') {
       log.error({ code, signal }, 'demo agent exited');
     }
   });

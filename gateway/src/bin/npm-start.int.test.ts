@@ -1,0 +1,184 @@
+/**
+ * `npm start` as a newcomer runs it: the embedded PGlite database, a demo agent and a
+ * simulated oximeter; the printed URL answers `/healthz`, a printed demo user signs in and
+ * sees the oximeter's readings; Ctrl-C (SIGINT to the process group) stops everything
+ * cleanly; a second start on the same data directory finds the same users and readings.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+import { currentTotp } from '../auth/totp.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'sd-npm-start-'));
+const run = promisify(execFile);
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  out: () => string;
+}
+
+function npmStart(): Promise<Started> {
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: root,
+    detached: true,
+    env: {
+      ...process.env,
+      SPARKDEN_DATA_DIR: dataDir,
+      SPARKDEN_HTTP_PORT: '0',
+      SPARKDEN_MQTT_PORT: '0',
+      SPARKDEN_MQTT_HOST: '127.0.0.1',
+      SPARKDEN_SFU: 'off',
+      SPARKDEN_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
+
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no console URL printed:\n${text}`)), 180_000);
+    const poll = setInterval(() => {
+      const url = /console:\s+(http:\/\/localhost:\d+)\//.exec(text)?.[1];
+      if (url !== undefined && text.includes('Ctrl-C stops everything')) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        ok({ child, url, out: () => text });
+      }
+    }, 200);
+    child.once('exit', (code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      fail(new Error(`npm start exited ${code}:\n${text}`));
+    });
+  });
+}
+
+function demoUser(out: string, role: string): { username: string; password: string; totp: string } {
+  const line = new RegExp(`^\\s+${role}\\s+(\\S+)\\s+(\\S+)\\s+([A-Z2-7]+)\\s*$`, 'm').exec(out);
+  if (line === null) {
+    throw new Error(`no demo ${role} printed:\n${out}`);
+  }
+
+  return { username: line[1]!, password: line[2]!, totp: line[3]! };
+}
+
+// Once per start: a TOTP code is accepted once, a second login in the same window is a replay.
+async function signIn(url: string, out: string): Promise<string> {
+  const nurse = demoUser(out, 'nurse');
+  const login = await fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      username: nurse.username,
+      password: nurse.password,
+      totp: currentTotp(nurse.totp),
+    }),
+  });
+  assert.is(login.status, 200, 'the printed nurse signs in');
+
+  return ((await login.json()) as { access_token: string }).access_token;
+}
+
+async function observationCount(url: string, token: string): Promise<number> {
+  const res = await fetch(`${url}/fhir/Observation?patient=demo-patient-1&_summary=count`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.is(res.status, 200);
+
+  return ((await res.json()) as { total: number }).total;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+// As a terminal's Ctrl-C does: SIGINT to the whole process group. npm itself then dies of
+// the signal (a shell shows 130); the hub underneath must have stopped in order, each step
+// without a failure, and be gone with its agent and simulator.
+async function ctrlC(started: Started): Promise<void> {
+  const exited = new Promise<[number | null, string | null]>((ok) =>
+    started.child.once('exit', (code, signal) => ok([code, signal])),
+  );
+  process.kill(-started.child.pid!, 'SIGINT');
+  const [code, signal] = await exited;
+
+  assert.ok(code === 0 || signal === 'SIGINT', `npm ended ${code} ${signal}`);
+  assert.match(started.out(), /"msg":"stopping"/);
+  assert.not.match(started.out(), /stop step failed|demo agent exited|"level":50/);
+}
+
+async function leftovers(): Promise<string> {
+  return run('pgrep', ['-af', dataDir]).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
+}
+
+let firstNurse = '';
+let firstCount = 0;
+
+test('npm start: the printed URL is healthy and the demo oximeter readings come in', async () => {
+  const started = await npmStart();
+  try {
+    assert.is((await fetch(`${started.url}/healthz`)).status, 200);
+    const token = await signIn(started.url, started.out());
+    firstCount = await until('readings from the demo oximeter', async () => {
+      const n = await observationCount(started.url, token);
+
+      return n > 0 ? n : undefined;
+    });
+    firstNurse = demoUser(started.out(), 'nurse').totp;
+  } finally {
+    await ctrlC(started);
+  }
+  // The agent and the simulator went down with the hub.
+  const left = await until(
+    'no process left behind',
+    async () => {
+      const l = await leftovers();
+
+      return l === '' ? l : undefined;
+    },
+    15_000,
+  );
+
+  assert.is(left, '');
+});
+
+test('a second npm start reuses the data: same demo users, readings kept', async () => {
+  const started = await npmStart();
+  try {
+    assert.is(demoUser(started.out(), 'nurse').totp, firstNurse);
+    const count = await observationCount(started.url, await signIn(started.url, started.out()));
+
+    assert.ok(count >= firstCount, `${count} readings after restart, ${firstCount} before`);
+  } finally {
+    await ctrlC(started);
+  }
+});
+
+test.after(async () => {
+  await run('pkill', ['-f', dataDir]).catch(() => undefined);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test.run();
