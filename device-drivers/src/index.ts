@@ -64,7 +64,12 @@ export { buildAck, formatHl7Time, type AckCode } from './hl7/hl7-ack.js';
 export { readOruR01, type OruResult } from './hl7/oru-r01.js';
 export { mapObservationCode, mapUnit } from './hl7/mdc-map.js';
 export { MllpFramer, encodeMllp } from './hl7/mllp-framer.js';
-export { MllpListener } from './hl7/mllp-listener.js';
+export {
+  MllpListener,
+  type Hl7Acceptor,
+  type Hl7Delivery,
+  type Hl7Verdict,
+} from './hl7/mllp-listener.js';
 export { buildOruR01, type OruBuildOptions } from './hl7/oru-builder.js';
 export {
   startHl7Simulator,

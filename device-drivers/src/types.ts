@@ -13,7 +13,24 @@ import type { DriverError } from './errors.js';
 export type DriverReading = Omit<
   ObservationInput,
   'patient' | 'device' | 'id' | 'receivedAt' | 'effectiveAt' | 'deviceTime'
-> & { deviceTime?: Date; subject?: string };
+> & { deviceTime?: Date; subject?: string; glucoseContext?: GlucoseContext };
+
+/**
+ * What a Glucose Measurement Context (0x2A34) says about the glucose reading it follows,
+ * joined by sequence number. Units as the observation would carry them (grams, seconds, %).
+ */
+export interface GlucoseContext {
+  /** `preprandial`, `postprandial`, `fasting`, `casual`, `bedtime`. */
+  meal?: string;
+  /** Carbohydrate taken: what meal it was and how much, in grams (absent when not a number). */
+  carbohydrate?: { meal: string; grams?: number };
+  tester?: string;
+  health?: string;
+  exercise?: { durationS: number; intensityPercent: number };
+  /** Medication taken: its kind and amount, in milligrams or millilitres. */
+  medication?: { kind: string; mg?: number; mL?: number };
+  hba1cPercent?: number;
+}
 
 /** The drivers this package ships, as written in an agent's device config. */
 export const DRIVERS = [

@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createScratchDatabase, type ScratchDatabase } from '@sparkden/alerting';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { v7 as uuidv7 } from 'uuid';
 
 import { startAgent, type AgentHandle } from './start-agent.js';
 import { createLogger } from './log.js';
@@ -127,6 +129,55 @@ test('an urgent reading raises a local alarm that reaches the hub before the rea
   assert.ok(alarm.rows[0]?.reason.startsWith('below-threshold'));
   // [DESIGN: up/alarm before any queued batch] the urgent reading's batch follows its alarm.
   assert.ok(alarm.rows[0].arrival < alarm.rows[0].obs_arrival);
+});
+
+test('stored records keep their times; only live readings measure the device clock', async () => {
+  await hub.pool.query('truncate obs, alarm');
+  env = await createAgentEnv(hub, {});
+  const file = join(env.dir, 'meter.ndjson');
+  // A meter whose clock is 90 s slow replays three stored records, sends three live
+  // readings, then two more stored ones.
+  const slow = 90_000;
+  const now = Date.now();
+  const line = (minutesAgo: number, origin?: 'live') => ({
+    id: uuidv7(),
+    code: 'glucose',
+    value: 110,
+    deviceTime: new Date(now - minutesAgo * 60_000 - slow).toISOString(),
+    ...(origin === undefined ? {} : { origin }),
+  });
+  const early = [line(180), line(120), line(90)];
+  const live = [line(0, 'live'), line(0, 'live'), line(0, 'live')];
+  const late = [line(60), line(30)];
+  const all = [...early, ...live, ...late];
+  writeFileSync(file, `${all.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  env.writeConfig({
+    devices: [{ id: 'gluco-1', driver: 'ndjson-file', patient: 'p-1', file: { path: file } }],
+  });
+  agent = await startAgent({ configFile: env.configFile, logger: silent });
+
+  await waitFor(async () => (await count('obs')) === all.length, 'all rows');
+  const rows = await hub.pool.query<{ id: string; eff: Date; dev: Date; quality: string }>(
+    'select id, effective_at as eff, device_time as dev, quality from obs',
+  );
+  const byId = new Map(rows.rows.map((r) => [r.id, r]));
+  const shift = (l: { id: string }) => {
+    const row = byId.get(l.id);
+
+    return { moved: row!.eff.getTime() - row!.dev.getTime(), flags: row!.quality.split(',') };
+  };
+  for (const l of early) {
+    assert.equal(shift(l), { moved: 0, flags: [''] }, 'before any live reading: kept as stored');
+  }
+  const offset = agent.status().skew.devices['gluco-1'] ?? 0;
+  assert.ok(offset >= slow && offset < slow + 60_000, `measured offset ${offset} ms`);
+  for (const l of [...live, ...late]) {
+    const { moved, flags } = shift(l);
+    assert.ok(Math.abs(moved - offset) < 1000, `moved by the clock offset, not its age (${moved})`);
+    assert.ok(flags.includes('skew-corrected'));
+  }
+  const lastStored = byId.get(late[1].id)!.eff.getTime();
+  assert.ok(now - lastStored > 29 * 60_000, 'a stored record is still half an hour old');
 });
 
 test.run();

@@ -2,7 +2,13 @@ import { hkdfSync } from 'node:crypto';
 import { watch, type FSWatcher, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { DeviceAlarm, DeviceState, DriverReading } from '@sparkden/device-drivers';
+import type {
+  DeviceAlarm,
+  DeviceState,
+  DriverReading,
+  Hl7Delivery,
+  Hl7Verdict,
+} from '@sparkden/device-drivers';
 import {
   createObservation,
   openJson,
@@ -15,11 +21,17 @@ import {
 import { LocalAlarms, type AlarmEntry } from './alarms/local-alarms.js';
 import { ClockSkew } from './clock-skew.js';
 import { loadConfig } from './config/load-config.js';
-import { parsePushedConfig, type AgentConfig, type DeviceConfig } from './config/schema.js';
+import {
+  parsePushedConfig,
+  patientForSubject,
+  type AgentConfig,
+  type DeviceConfig,
+} from './config/schema.js';
 import { adoptSealingKey, splitSealingKey } from './enroll/sealing-key-rotation.js';
 import { InvalidStateError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { PRIORITY, SealedQueue, type AppendGroup } from './queue/sealed-queue.js';
+import { GroupCommit } from './queue/group-commit.js';
+import { SealedQueue } from './queue/sealed-queue.js';
 import { SeqCounter } from './queue/seq-counter.js';
 import type { SourceMeta } from './sources/ndjson-file-source.js';
 import { deviceRefOf, openSource, type AgentSource } from './sources/open-source.js';
@@ -52,11 +64,6 @@ interface RunningDevice {
   error?: string;
 }
 
-/** Items kept in memory past a failed write (full disk) before the oldest bulk is dropped. */
-const MAX_PENDING = 50_000;
-/** Items per sealed record. */
-const GROUP_ITEMS = 500;
-
 /**
  * The edge agent: runs the configured devices, turns their readings into observations on
  * the hub's clock, evaluates local alarms, commits sealed records to the durable queue and
@@ -81,13 +88,7 @@ export class Agent {
   #skew = new ClockSkew();
   #alarms: LocalAlarms;
   #devices = new Map<string, RunningDevice>();
-  #pending: {
-    obs: Observation[];
-    urgent: Observation[];
-    alarms: AlarmEntry[];
-    cursors: Record<string, string>;
-  } = { obs: [], urgent: [], alarms: [], cursors: {} };
-  #flushTimer?: NodeJS.Timeout;
+  #writes!: GroupCommit;
   #statusTimer?: NodeJS.Timeout;
   #watcher?: FSWatcher;
   #problems = new Map<AgentProblem['code'], AgentProblem>();
@@ -110,6 +111,7 @@ export class Agent {
       rules: this.#config.alarms,
       ...this.#config.localAlarm,
       log: this.#log.child({ module: 'edge-agent:alarms' }),
+      now: () => this.#skew.hubNow(),
     });
   }
 
@@ -138,7 +140,7 @@ export class Agent {
     this.#openQueue();
     this.#startUplink();
     this.#applyDevices();
-    this.#scheduleFlush();
+    this.#writes.start(() => this.#config.queue.flushMs);
     this.#statusTimer = setInterval(
       () => this.#writeStatus(),
       Math.min(5000, this.#config.uplink.heartbeatSeconds * 1000),
@@ -178,6 +180,27 @@ export class Agent {
         this.#uplink?.publishStatus();
       },
     });
+    this.#writes = new GroupCommit({
+      queue: this.#queue,
+      log: this.#log,
+      onCommitted: () => this.#uplink?.kick(),
+      onBackpressure: (paused) => {
+        for (const running of this.#devices.values()) {
+          running.source?.setPaused?.(paused);
+        }
+      },
+      onDiskFull: (full) => this.#onDiskFull(full),
+    });
+  }
+
+  #onDiskFull(full: boolean): void {
+    if (!full) {
+      this.#clearProblem('DISK_FULL');
+
+      return;
+    }
+    this.#problems.set('DISK_FULL', { code: 'DISK_FULL', since: new Date().toISOString() });
+    this.#writeStatus();
   }
 
   #startUplink(): void {
@@ -192,6 +215,7 @@ export class Agent {
       log: this.#log.child({ module: 'edge-agent:uplink' }),
       ackTimeoutMs: u.ackTimeoutSeconds * 1000,
       maxBatch: u.maxBatch,
+      maxPacketBytes: u.maxPacketBytes,
       backoff: u.backoff,
       buildStatus: (state) => this.#buildStatus(state),
       onConfig: (push) => this.#onConfigPush(push),
@@ -229,6 +253,8 @@ export class Agent {
       if (next === undefined || JSON.stringify(next) !== JSON.stringify(running.config)) {
         void this.#stopDevice(running);
         this.#devices.delete(id);
+        // A reconfigured device may be another box behind the same id: measure it afresh.
+        this.#skew.forgetDevice(id);
       }
     }
     for (const device of wanted.values()) {
@@ -276,6 +302,9 @@ export class Agent {
   #wire(running: RunningDevice, source: AgentSource, log: Logger): void {
     const device = running.config;
     source.on('reading', (reading, meta) => this.#accept(running, reading, meta));
+    // HL7: the monitor's ACK waits until its readings are committed (or refused).
+    const mllp = source as { setAcceptor?(accept: (d: Hl7Delivery) => Hl7Verdict): void };
+    mllp.setAcceptor?.((delivery) => this.#acceptHl7(running, delivery));
     source.on('skipped', (meta) => this.#advanceCursor(device.id, meta));
     source.on('state', (state) => {
       running.state = state;
@@ -298,18 +327,31 @@ export class Agent {
 
   #advanceCursor(deviceId: string, meta: SourceMeta | undefined): void {
     if (meta?.cursor !== undefined) {
-      this.#pending.cursors[`device:${deviceId}`] = meta.cursor;
+      this.#writes.setCursor(`device:${deviceId}`, meta.cursor);
     }
   }
 
-  #accept(running: RunningDevice, reading: DriverReading, meta: SourceMeta | undefined): void {
+  #accept(
+    running: RunningDevice,
+    reading: DriverReading,
+    meta: SourceMeta | undefined,
+  ): Observation | undefined {
     const device = running.config;
+    // Never file a reading under a patient its device did not name (HL7 PID-3).
+    const bound = patientForSubject(device, reading.subject);
+    if (!('patient' in bound)) {
+      this.#counters.invalid++;
+
+      return undefined;
+    }
     const receivedAt = new Date();
     const deviceTime =
       reading.deviceTime instanceof Date && !Number.isNaN(reading.deviceTime.getTime())
         ? reading.deviceTime
         : undefined;
-    const { effectiveAt, corrected } = this.#skew.correct(device.id, deviceTime, receivedAt);
+    const origin = meta?.origin ?? device.clock;
+    const placed = this.#skew.correct(device.id, deviceTime, receivedAt, origin);
+    const { effectiveAt, corrected } = placed;
     const quality = [...(reading.quality ?? [])];
     if (corrected && !quality.includes('skew-corrected')) {
       quality.push('skew-corrected');
@@ -320,7 +362,7 @@ export class Agent {
       obs = createObservation({
         ...reading,
         id: meta?.id,
-        patient: device.patient,
+        patient: bound.patient,
         device: deviceRefOf(device),
         deviceTime,
         effectiveAt,
@@ -334,18 +376,56 @@ export class Agent {
         'reading rejected before queueing',
       );
 
-      return;
+      return undefined;
     }
     running.lastReadingAt = receivedAt.toISOString();
     this.#counters.accepted++;
     const alarms = this.#alarms.evaluate(obs);
     if (alarms.length > 0) {
-      this.#pending.urgent.push(obs);
+      this.#writes.pushUrgent(obs);
       this.#raise(alarms);
     } else {
-      this.#pending.obs.push(obs);
+      this.#writes.pushObs(obs);
     }
-    this.#limitPending();
+    this.#writes.limit();
+
+    return obs;
+  }
+
+  /**
+   * One HL7 message: refused (AE, HL7 error 204) when its PID-3 names no patient of this
+   * device; otherwise its readings are committed to the queue before the ACK, and answered
+   * AE when the commit fails (they are then dropped from memory: the monitor sends again).
+   */
+  #acceptHl7(running: RunningDevice, delivery: Hl7Delivery): Hl7Verdict {
+    const deviceId = running.config.id;
+    const bound = patientForSubject(running.config, delivery.subject);
+    if (!('patient' in bound)) {
+      this.#counters.invalid += delivery.readings.length;
+      this.#log.warn(
+        { event: 'hl7PatientUnmapped', deviceId, controlId: delivery.controlId },
+        'HL7 message refused: its PID-3 names no patient of this device',
+      );
+
+      return { code: 'AE', reason: bound.reason, hl7Error: '204' };
+    }
+    const mine = new Set(delivery.readings.map((r) => this.#accept(running, r, undefined)));
+    let committed = false;
+    try {
+      committed = this.#writes.flush();
+    } catch (error) {
+      this.#log.error(
+        { event: 'hl7CommitFailed', deviceId, code: (error as { code?: string }).code },
+        'HL7 readings not committed; answering AE',
+      );
+    }
+    if (!committed) {
+      this.#writes.discard(mine);
+
+      return { code: 'AE', reason: 'readings not stored; send again', hl7Error: '207' };
+    }
+
+    return undefined;
   }
 
   #onDeviceAlarm(running: RunningDevice, alarm: DeviceAlarm): void {
@@ -358,7 +438,7 @@ export class Agent {
         severity: alarm.active ? 'warning' : 'info',
         code: alarm.code.slice(0, 64),
         reason: alarm.active ? 'device-alarm-active' : 'device-alarm-cleared',
-        raisedAt: new Date().toISOString(),
+        raisedAt: this.#skew.hubNow().toISOString(),
       },
     ]);
   }
@@ -371,155 +451,10 @@ export class Agent {
         this.#counters.localAlarms++;
         void this.#alarms.raiseLocally(alarm);
       }
-      this.#pending.alarms.push(alarm);
+      this.#writes.pushAlarm(alarm);
     }
     // Alarms do not wait for the group-commit timer.
-    this.#flush();
-  }
-
-  #limitPending(): void {
-    const p = this.#pending;
-    const total = p.obs.length + p.urgent.length;
-    for (const running of this.#devices.values()) {
-      running.source?.setPaused?.(total >= MAX_PENDING / 2);
-    }
-    if (p.obs.length > MAX_PENDING) {
-      const dropped = p.obs.splice(0, p.obs.length - MAX_PENDING).length;
-      this.#log.error(
-        { event: 'pendingDropped', items: dropped },
-        'queue cannot be written and memory is full: oldest bulk readings dropped',
-      );
-    }
-  }
-
-  // ——— queue writes ———
-
-  #scheduleFlush(): void {
-    this.#flushTimer = setTimeout(
-      () => {
-        try {
-          this.#flush();
-        } catch (error) {
-          this.#log.error(
-            {
-              event: 'flushFailed',
-              code: (error as { code?: string }).code,
-              err: (error as Error).message,
-            },
-            'queue write failed; retrying',
-          );
-        }
-        if (!this.#stopped) {
-          this.#scheduleFlush();
-        }
-      },
-      Math.max(1, this.#config.queue.flushMs),
-    );
-  }
-
-  #groups(): AppendGroup[] {
-    const p = this.#pending;
-    const chunks = (kind: AppendGroup['kind'], priority: number, items: unknown[]) => {
-      const out: AppendGroup[] = [];
-      for (let i = 0; i < items.length; i += GROUP_ITEMS) {
-        out.push({ kind, priority, items: items.slice(i, i + GROUP_ITEMS) });
-      }
-
-      return out;
-    };
-
-    return [
-      ...chunks('alarm', PRIORITY.alarm, p.alarms),
-      ...chunks('obs', PRIORITY.urgent, p.urgent),
-      ...chunks('obs', PRIORITY.bulk, p.obs),
-    ];
-  }
-
-  /** Commits what is pending in one fsynced transaction. Returns whether it succeeded. */
-  #flush(): boolean {
-    const p = this.#pending;
-    if (
-      p.obs.length + p.urgent.length + p.alarms.length === 0 &&
-      Object.keys(p.cursors).length === 0
-    ) {
-      return true;
-    }
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        this.#commit(this.#groups(), p.cursors);
-        this.#pending = { obs: [], urgent: [], alarms: [], cursors: {} };
-        this.#clearProblem('DISK_FULL');
-        this.#limitPending();
-        this.#uplink?.kick();
-
-        return true;
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'QUEUE_CORRUPT') {
-          continue;
-        }
-        if (code === 'DISK_FULL') {
-          this.#flushPiecewise();
-
-          return false;
-        }
-        throw error;
-      }
-    }
-
-    return false;
-  }
-
-  #commit(groups: AppendGroup[], cursors: Record<string, string>): void {
-    const refused = this.#queue.append(groups, cursors);
-    if (refused > 0) {
-      this.#log.error(
-        { event: 'readingsRefused', items: refused },
-        'queue full (drop-newest): new bulk readings not kept',
-      );
-    }
-  }
-
-  /**
-   * With the disk full, commits what still fits in small pieces, alarms first, and keeps the
-   * rest in memory. Source cursors wait for the last piece, so a crash meanwhile replays
-   * (never skips) the readings of a resumable source.
-   */
-  #flushPiecewise(): void {
-    const p = this.#pending;
-    const pieces: [keyof Omit<typeof p, 'cursors'>, AppendGroup['kind'], number][] = [
-      ['alarms', 'alarm', PRIORITY.alarm],
-      ['urgent', 'obs', PRIORITY.urgent],
-      ['obs', 'obs', PRIORITY.bulk],
-    ];
-    try {
-      for (const [field, kind, priority] of pieces) {
-        while (p[field].length > 0) {
-          const items = p[field].slice(0, 50);
-          this.#commit([{ kind, priority, items }], {});
-          p[field].splice(0, items.length);
-        }
-      }
-      this.#commit([], p.cursors);
-      this.#pending = { obs: [], urgent: [], alarms: [], cursors: {} };
-      this.#clearProblem('DISK_FULL');
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'DISK_FULL') {
-        throw error;
-      }
-      if (!this.#problems.has('DISK_FULL')) {
-        this.#problems.set('DISK_FULL', { code: 'DISK_FULL', since: new Date().toISOString() });
-        const pending = p.obs.length + p.urgent.length + p.alarms.length;
-        this.#log.error(
-          { event: 'diskFull', pending },
-          'queue disk full: readings held in memory, retrying; free space or let the backlog drain',
-        );
-        this.#writeStatus();
-      }
-    } finally {
-      this.#limitPending();
-      this.#uplink?.kick();
-    }
+    this.#writes.flush();
   }
 
   #clearProblem(code: AgentProblem['code']): void {
@@ -740,8 +675,6 @@ export class Agent {
       ...(d.lastReadingAt === undefined ? {} : { lastReadingAt: d.lastReadingAt }),
       ...(d.error === undefined ? {} : { error: d.error.slice(0, 256) }),
     }));
-    const pending =
-      this.#pending.obs.length + this.#pending.urgent.length + this.#pending.alarms.length;
 
     return {
       agentId: this.#credentials.agentId,
@@ -760,7 +693,7 @@ export class Agent {
         records: q.records,
         dropped: q.dropped,
         quarantined: q.quarantined,
-        pendingInMemory: pending,
+        pendingInMemory: this.#writes.size,
         batchTarget: this.#uplink?.batchTarget ?? 0,
       },
       skew: {
@@ -811,12 +744,12 @@ export class Agent {
       return;
     }
     this.#stopped = true;
-    clearTimeout(this.#flushTimer);
+    this.#writes.stop();
     clearInterval(this.#statusTimer);
     this.#watcher?.close();
     await Promise.all([...this.#devices.values()].map((d) => this.#stopDevice(d)));
     try {
-      this.#flush();
+      this.#writes.flush();
     } catch (error) {
       this.#log.error(
         { event: 'finalFlushFailed', code: (error as { code?: string }).code },

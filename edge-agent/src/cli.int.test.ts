@@ -1,21 +1,34 @@
 import { execFile } from 'node:child_process';
+import { hkdfSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { createScratchDatabase, type ScratchDatabase } from '@sparkden/alerting';
 import { startSerialSimulator } from '@sparkden/device-drivers';
+import { parseObservation, type Observation } from '@sparkden/protocol';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
+import { createLogger } from './log.js';
+import { SealedQueue } from './queue/sealed-queue.js';
+import { startAgent } from './start-agent.js';
+import { loadCredentials, STATE_FILES } from './state-dir.js';
 import { readLocalStatus } from './status.js';
-import { createAgentEnv, spawnAgent, waitFor } from './test-support/agent-fixture.js';
+import {
+  createAgentEnv,
+  spawnAgent,
+  waitFor,
+  writeReadings,
+} from './test-support/agent-fixture.js';
 import { HubStandIn } from './test-support/hub-stand-in.js';
 
 const BIN = fileURLToPath(new URL('../bin/sparkden-agent.js', import.meta.url));
 const run = promisify(execFile);
+const silent = createLogger({ level: 'silent' });
 
 let scratch: ScratchDatabase;
 let hub: HubStandIn;
@@ -46,20 +59,173 @@ test('run refuses an invalid config with exit 78, naming the line and field', as
   }
 });
 
-test('decode prints the readings of captured device bytes', async () => {
+test('decode prints the observations of captured device bytes; bad hex exits 2', async () => {
   const { stdout } = await run(
     process.execPath,
-    [BIN, 'decode', '--driver', 'contec-cms50d', '--hex', '86 40 05 48 61'],
+    [BIN, 'decode', '--serial', 'contec-cms50d', '86 40 05 48 61', '--json'],
     { cwd: tmpdir() },
   );
+  const bad = await run(process.execPath, [BIN, 'decode', '--gatt', '2a37', '00 48 zz']).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
+
   const readings = stdout
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { code: string });
+    .map((l) => parseObservation(JSON.parse(l)));
   assert.equal(
-    readings.map((r) => r.code),
-    ['spo2', 'heart-rate'],
+    readings.map((r) => [r.code, r.loinc, r.patient]),
+    [
+      ['spo2', '2708-6', 'Patient/unbound'],
+      ['heart-rate', '8867-4', 'Patient/unbound'],
+    ],
   );
+  assert.is((bad as { code: number }).code, 2);
+  assert.is(
+    (bad as { stderr: string }).stderr,
+    'decode: MALFORMED at byte 2: "zz" is not a hex byte\n',
+  );
+});
+
+/** A free loopback port (bound, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+
+  return port;
+}
+
+/** The observations an agent left in its queue, unsealed with its own at-rest key. */
+function queuedObservations(stateDir: string): Observation[] {
+  const c = loadCredentials(stateDir);
+  const key = hkdfSync('sha256', c.sealingPrivateKey, 'sparkden/v1/queue-at-rest', c.agentId, 32);
+  const queue = new SealedQueue({
+    path: join(stateDir, STATE_FILES.queue),
+    agentId: c.agentId,
+    key: new Uint8Array(key),
+    nextId: () => 0,
+    maxBytes: 1 << 30,
+    maxAgeMs: 1e12,
+    overflow: 'drop-newest',
+  });
+  try {
+    return queue.take('obs', 10_000).flatMap((r) => r.items as Observation[]);
+  } finally {
+    queue.close();
+  }
+}
+
+test('HL7: readings go to the patient PID-3 names, are queued before AA; others get AE', async () => {
+  const env = await createAgentEnv(hub, {});
+  const [mapped, unmapped, noMap] = [await freePort(), await freePort(), await freePort()];
+  const monitor = (id: string, port: number, extra: Record<string, unknown>) => ({
+    id,
+    driver: 'hl7-mllp',
+    patient: 'p-fallback',
+    mllp: { port },
+    ...extra,
+  });
+  // Port 9 on loopback: nothing listens, so what the agent commits stays in its queue.
+  env.writeConfig({
+    hub: { mqttUrl: 'mqtt://127.0.0.1:9' },
+    devices: [
+      monitor('mon-mapped', mapped, { patients: { 'SIM-BED-4': 'Patient/bed-4' } }),
+      monitor('mon-unmapped', unmapped, { patients: { 'SIM-BED-9': 'Patient/bed-9' } }),
+      monitor('mon-no-map', noMap, {}),
+    ],
+  });
+  const agent = await startAgent({
+    configFile: env.configFile,
+    logger: silent,
+    watchConfig: false,
+  });
+  try {
+    await waitFor(
+      () => agent.status().devices.every((d) => d.state === 'connected'),
+      'listeners up',
+    );
+    const sims = [mapped, unmapped, noMap].map((port) =>
+      run(process.execPath, [
+        BIN,
+        'simulate',
+        'hl7-monitor',
+        '--to',
+        `127.0.0.1:${port}`,
+        '--count',
+        '2',
+        '--interval-ms',
+        '20',
+      ]),
+    );
+    const [ok, refused, noMapRefused] = (await Promise.all(sims)).map((r) => r.stdout);
+
+    assert.equal(ok.trim().split('\n'), [
+      'SIM000001 oru ACK AA (expected AA)',
+      'SIM000002 oru ACK AA (expected AA)',
+    ]);
+    assert.match(refused, /^SIM000001 oru ACK AE \(expected AA\): PID-3 is not in the patient map/);
+    assert.match(
+      noMapRefused,
+      /^SIM000001 oru ACK AE \(expected AA\): PID-3 given but this device has no patient map/,
+    );
+    // AA came after the commit: the queue holds them now, filed under the mapped patient only.
+    const queued = queuedObservations(env.stateDir);
+    assert.ok(queued.length >= 2 * 4, `${queued.length} queued`);
+    assert.equal([...new Set(queued.map((o) => o.patient))], ['Patient/bed-4']);
+    assert.equal([...new Set(queued.map((o) => o.device.id))], ['mon-mapped']);
+  } finally {
+    await agent.stop();
+    env.cleanup();
+  }
+});
+
+test('HL7: when the queue cannot take the readings, the monitor gets AE, not AA', async () => {
+  const env = await createAgentEnv(hub, {});
+  const port = await freePort();
+  const file = join(env.dir, 'readings.ndjson');
+  writeReadings(file, 3000);
+  // A queue capped at a few pages fills up (SQLITE_FULL, as on a full disk): see disk-full.
+  env.writeConfig({
+    hub: { mqttUrl: 'mqtt://127.0.0.1:9' },
+    queue: { maxPages: 40 },
+    devices: [
+      { id: 'filler', driver: 'ndjson-file', patient: 'p-1', file: { path: file } },
+      {
+        id: 'mon',
+        driver: 'hl7-mllp',
+        patient: 'p-fallback',
+        mllp: { port },
+        patients: { 'SIM-BED-4': 'Patient/bed-4' },
+      },
+    ],
+  });
+  const agent = await startAgent({
+    configFile: env.configFile,
+    logger: silent,
+    watchConfig: false,
+  });
+  try {
+    await waitFor(() => agent.status().problems.some((p) => p.code === 'DISK_FULL'), 'disk full');
+    const { stdout } = await run(process.execPath, [
+      BIN,
+      'simulate',
+      'hl7-monitor',
+      '--to',
+      `127.0.0.1:${port}`,
+      '--count',
+      '1',
+    ]);
+
+    assert.is(stdout, 'SIM000001 oru ACK AE (expected AA): readings not stored; send again\n');
+    const queued = queuedObservations(env.stateDir);
+    assert.ok(queued.length > 0, 'the filler did reach the queue');
+    assert.not.ok(queued.some((o) => o.device.id === 'mon'));
+  } finally {
+    await agent.stop();
+    env.cleanup();
+  }
 });
 
 test('a serial oximeter added on SIGHUP streams to the hub without a restart', async () => {

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-
-import type { DriverReading, ScenarioName, SerialDriverName } from '@sparkden/device-drivers';
 
 import { loadConfig } from './config/load-config.js';
 import { AgentError } from './errors.js';
@@ -14,9 +11,11 @@ const USAGE = `sparkden-agent <command> [options]
   run      --config <file>                       run the daemon (SIGHUP reloads the config)
   enroll   --hub <url> --token <token> (--config <file> | --state-dir <dir>)
   status   (--config <file> | --state-dir <dir>) [--json]
-  decode   --driver <name> (--hex <bytes> | --file <path>) [--uuid <gatt uuid>]
-           (serial drivers, ble-gatt with --uuid, hl7-mllp with an ORU^R01 file)
-  simulate --driver <serial driver> [--scenario <name>] [--speed <n>]
+  decode   (--gatt <uuid> <hex> | --serial <driver> <hex> | --hl7 <file>) [--json]
+           captured bytes to observations; malformed input exits 2 with one line
+  simulate <device> [--scenario <name>] [--speed <n>] [--interval-ms <n>] [--count <n>]
+           serial on a pty, ble-* as <uuid> <hex> lines, hl7-monitor --to <host:port>,
+           mqtt-gateway --broker <mqtt://host:port> [--topic <t>]
 `;
 
 // [sysexits.h] 64 usage, 69 unavailable, 77 no permission, 78 configuration
@@ -88,70 +87,48 @@ function status(argv: string[]): void {
   process.exitCode = found.running ? 0 : 3;
 }
 
-async function decode(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      driver: { type: 'string' },
-      hex: { type: 'string' },
-      file: { type: 'string' },
-      uuid: { type: 'string' },
-    },
-  });
-  if (values.driver === undefined || (values.hex === undefined && values.file === undefined)) {
-    fail('decode needs --driver and --hex or --file', EXIT.usage);
-  }
-  const bytes =
-    values.hex !== undefined
-      ? Uint8Array.from(Buffer.from(values.hex.replace(/[\s:]/g, ''), 'hex'))
-      : new Uint8Array(readFileSync(values.file ?? ''));
-  const drivers = await import('@sparkden/device-drivers');
-  let readings: DriverReading[];
-  if (values.driver === 'ble-gatt') {
-    if (values.uuid === undefined) {
-      fail('decode --driver ble-gatt needs --uuid <characteristic>', EXIT.usage);
+/** `… | head` closes the pipe early: that is not a failure of the command. */
+function endQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') {
+      throw error;
     }
-    readings = drivers.decodeGatt(values.uuid, bytes);
-  } else if (values.driver === 'hl7-mllp') {
-    // HL7 v2 is text; --file takes a message as captured (with or without MLLP framing).
-    readings = drivers.decodeHl7(Buffer.from(bytes).toString('utf8'));
-  } else {
-    readings = drivers.decodeSerial(values.driver, bytes);
-  }
-  for (const r of readings) {
-    process.stdout.write(`${JSON.stringify(r)}\n`);
-  }
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
+const STDIO = {
+  stdout: (text: string) => void process.stdout.write(text),
+  stderr: (text: string) => void process.stderr.write(text),
+};
+
+async function decode(argv: string[]): Promise<void> {
+  const { runDecode } = await import('./cli/decode.js');
+  endQuietlyOnClosedPipe();
+  process.exitCode = runDecode(argv, STDIO);
 }
 
 async function simulate(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      driver: { type: 'string' },
-      scenario: { type: 'string' },
-      speed: { type: 'string' },
-    },
-  });
-  const drivers = await import('@sparkden/device-drivers');
-  const driver = values.driver as SerialDriverName | undefined;
-  if (driver === undefined || !(drivers.SERIAL_DRIVERS as readonly string[]).includes(driver)) {
-    fail(`simulate needs --driver (${drivers.SERIAL_DRIVERS.join(', ')})`, EXIT.usage);
+  const { startSimulation, formatSimulateFailure, SIMULATE_EXIT } =
+    await import('./cli/simulate.js');
+  endQuietlyOnClosedPipe();
+  const sim = await startSimulation(argv, STDIO);
+  if (typeof sim === 'number') {
+    process.exitCode = sim;
+    return;
   }
-  const scenario = (values.scenario ?? 'normal') as ScenarioName;
-  if (!(drivers.SCENARIOS as readonly string[]).includes(scenario)) {
-    fail(`--scenario must be one of ${drivers.SCENARIOS.join(', ')}`, EXIT.usage);
-  }
-  const sim = await drivers.startSerialSimulator({
-    driver,
-    scenario,
-    speed: Number(values.speed ?? 1),
-  });
-  process.stdout.write(`${sim.path}\n`);
   const stop = () => {
     void sim.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  try {
+    await sim.done;
+  } catch (error) {
+    process.stderr.write(`${formatSimulateFailure(error)}\n`);
+    process.exitCode = SIMULATE_EXIT.unavailable;
+  }
+  await sim.stop();
 }
 
 const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
@@ -188,7 +165,10 @@ async function main(argv: string[]): Promise<void> {
     ) {
       fail((error as Error).message, EXIT.usage);
     }
-    fail(`${(error as { code?: string }).code ?? 'ERROR'}: ${(error as Error).message}`, 1);
+    const code = (error as { code?: string }).code ?? 'ERROR';
+    const message = (error as Error).message;
+    // Driver and envelope errors already start their message with their code.
+    fail(message.startsWith(`${code}: `) ? message : `${code}: ${message}`, 1);
   }
 }
 

@@ -7,6 +7,7 @@ import type { GattContext } from '../gatt/gatt-result.js';
 import { weightContext } from '../gatt/weight-feature.js';
 import type { DeviceSource, DeviceSourceEvents, DeviceSpec, DeviceState } from '../types.js';
 import type { BleCentral, GattLink } from './gatt-link.js';
+import { GlucoseContextJoin } from './glucose-context-join.js';
 import { NobleCentral } from './noble-central.js';
 import { encodeRacpReport, parseRacpIndication } from './racp.js';
 
@@ -35,6 +36,7 @@ export class BleSource extends EventEmitter<DeviceSourceEvents> implements Devic
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #lastSequence: number | undefined;
+  #glucose = new GlucoseContextJoin({ emit: (r) => this.emit('reading', r) });
 
   constructor(spec: DeviceSpec, central: BleCentral = new NobleCentral()) {
     super();
@@ -61,6 +63,7 @@ export class BleSource extends EventEmitter<DeviceSourceEvents> implements Devic
   async stop(): Promise<void> {
     this.#running = false;
     clearTimeout(this.#timer);
+    this.#glucose.flush();
     const link = this.#link;
     this.#link = undefined;
     await link?.disconnect().catch(() => undefined);
@@ -116,7 +119,14 @@ export class BleSource extends EventEmitter<DeviceSourceEvents> implements Devic
       if (uuid === '2a18' && typeof decoded.fields.sequenceNumber === 'number') {
         this.#lastSequence = decoded.fields.sequenceNumber;
       }
-      decoded.readings.forEach((r) => this.emit('reading', r));
+      if (uuid === '2a18') {
+        this.#glucose.measurement(decoded);
+      } else if (uuid === '2a34' && !this.#glucose.context(decoded)) {
+        this.#emitError(new DriverError('SYNC', 'glucose context without its measurement'));
+      }
+      if (uuid !== '2a18') {
+        decoded.readings.forEach((r) => this.emit('reading', r));
+      }
     } catch (e) {
       this.#emitError(e as DriverError);
     }
@@ -125,6 +135,8 @@ export class BleSource extends EventEmitter<DeviceSourceEvents> implements Devic
   #onRacp(bytes: Uint8Array): void {
     try {
       const indication = parseRacpIndication(bytes);
+      // The transfer is over: a last record's context will not come any more.
+      this.#glucose.flush();
       if (indication.type === 'response' && indication.code !== 1 && indication.code !== 6) {
         this.#emitError(new DriverError('TRANSPORT', `RACP: ${indication.meaning}`));
       }
@@ -138,6 +150,7 @@ export class BleSource extends EventEmitter<DeviceSourceEvents> implements Devic
       return;
     }
     this.#link = undefined;
+    this.#glucose.flush();
     this.#setState('disconnected');
     this.#retry();
   }

@@ -32,8 +32,22 @@ test('SFLOAT numbers: signs and exponents', () => {
   assert.is(value(0x2001), 100);
   assert.is(value(0xb05f), 0.00095);
   assert.is(value(0x87fd), 0.00002045);
-  // A special mantissa stays special whatever the exponent: never a made-up number.
-  assert.is(parseSfloat(0x87ff).ok, false);
+});
+
+test('SFLOAT: a reserved mantissa with a non-zero exponent is a number, not a special value', () => {
+  // [IEEE 11073-20601 Annex F SFLOAT-Type] specials are exponent 0 only.
+  const value = (raw: number) => {
+    const n = parseSfloat(raw);
+    return n.ok ? n.value : n.special;
+  };
+
+  assert.is(value(0xf7ff), 204.7); // mantissa 2047, exponent -1
+  assert.is(value(0x17fe), 20460); // mantissa 2046, exponent 1
+  assert.is(value(0xf800), -204.8); // mantissa -2048, exponent -1
+  assert.is(value(0xe802), -20.46); // mantissa -2046, exponent -2
+  assert.is(value(0x8801), -2.047e-5); // mantissa -2047, exponent -8
+  assert.is(value(0x07ff), 'NaN');
+  assert.is(value(0x0801), 'reserved');
 });
 
 test('FLOAT special values and numbers', () => {
@@ -56,6 +70,19 @@ test('FLOAT special values and numbers', () => {
     parseFloat32(0xfeffffff).ok && (parseFloat32(0xfeffffff) as { value: number }).value,
     -0.01,
   );
+});
+
+test('FLOAT: a reserved mantissa with a non-zero exponent is a number', () => {
+  const value = (raw: number) => {
+    const n = parseFloat32(raw);
+    return n.ok ? n.value : n.special;
+  };
+
+  assert.is(value(0xff7fffff), 838860.7); // mantissa 8388607, exponent -1
+  assert.is(value(0x01800000), -83886080); // mantissa -8388608, exponent 1
+  assert.is(value(0xfe800002), -83886.06); // mantissa -8388606, exponent -2
+  assert.is(value(0x007ffffe), '+INF');
+  assert.is(value(0x00800001), 'reserved');
 });
 
 test.run();

@@ -35,8 +35,10 @@ function special(kind: 'NaN' | 'NRes' | '+INF' | '-INF' | 'reserved'): MedicalNu
 
 /**
  * Decodes a 16-bit SFLOAT: 4-bit signed exponent, 12-bit signed mantissa.
- * [11073-20601 SFLOAT] mantissa 0x07FF NaN, 0x0800 NRes, 0x07FE +INF, 0x0802 -INF,
- * 0x0801 reserved (recognised on the mantissa, whatever the exponent).
+ * [IEEE 11073-20601 Annex F (MDER), SFLOAT-Type; Bluetooth PHD Transcoding White Paper
+ * §2.2] The special values are whole bit patterns, exponent 0 with a reserved mantissa:
+ * 0x07FF NaN, 0x0800 NRes, 0x07FE +INF, 0x0802 -INF, 0x0801 reserved. With any other
+ * exponent the same mantissa is a number: 0xF7FF is 2047 × 10^-1 = 204.7.
  *
  * @example
  * ```ts
@@ -45,8 +47,8 @@ function special(kind: 'NaN' | 'NRes' | '+INF' | '-INF' | 'reserved'): MedicalNu
  */
 export function parseSfloat(raw: number): MedicalNumber {
   const m = raw & 0x0fff;
-  const e = raw >> 12;
-  switch (m) {
+  const e = (raw >> 12) & 0x0f;
+  switch (raw & 0xffff) {
     case 0x07ff:
       return special('NaN');
     case 0x0800:
@@ -67,22 +69,23 @@ export function parseSfloat(raw: number): MedicalNumber {
 
 /**
  * Decodes a 32-bit FLOAT: 8-bit signed exponent, 24-bit signed mantissa.
- * [11073-20601 FLOAT] mantissa 0x7FFFFF NaN, 0x800000 NRes, 0x7FFFFE +INF, 0x800002 -INF,
- * 0x800001 reserved.
+ * [IEEE 11073-20601 Annex F (MDER), FLOAT-Type; Bluetooth PHD Transcoding White Paper §2.2]
+ * Special values are whole bit patterns with exponent 0: 0x007FFFFF NaN, 0x00800000 NRes,
+ * 0x007FFFFE +INF, 0x00800002 -INF, 0x00800001 reserved; any other exponent is a number.
  */
 export function parseFloat32(raw: number): MedicalNumber {
   const m = raw & 0x00ffffff;
   const e = (raw >>> 24) & 0xff;
-  switch (m) {
-    case 0x7fffff:
+  switch (raw >>> 0) {
+    case 0x007fffff:
       return special('NaN');
-    case 0x800000:
+    case 0x00800000:
       return special('NRes');
-    case 0x7ffffe:
+    case 0x007ffffe:
       return special('+INF');
-    case 0x800002:
+    case 0x00800002:
       return special('-INF');
-    case 0x800001:
+    case 0x00800001:
       return special('reserved');
   }
 

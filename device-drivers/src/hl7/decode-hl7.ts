@@ -13,8 +13,12 @@ export interface Hl7Outcome {
   code: AckCode;
   controlId: string;
   readings: DriverReading[];
+  /** PID-3 of an accepted ORU^R01, when it carried one. PHI: never log it. */
+  subject?: string;
   skipped?: OruResult['skipped'];
   error?: DriverError;
+  /** The parsed message (at least its MSH when the body was broken), to build another ACK. */
+  message?: Hl7Message;
 }
 
 /** Drops an MLLP start block (VT) and end block (FS, CR) around a captured message. */
@@ -82,7 +86,9 @@ export function handleHl7Message(text: string, now = new Date()): Hl7Outcome {
       code: 'AA',
       controlId,
       readings: result.readings,
+      ...(result.subject === undefined ? {} : { subject: result.subject }),
       skipped: result.skipped,
+      message: msg,
     };
   } catch (e) {
     if (!(e instanceof DriverError)) {
@@ -100,7 +106,9 @@ export function handleHl7Message(text: string, now = new Date()): Hl7Outcome {
           : '100';
     const ack = buildAck(msg, code, { hl7Error, text: e.reason }, now);
 
-    return { ack, code, controlId: field(msg?.segments[0], 10), readings: [], error: e };
+    const controlId = field(msg?.segments[0], 10);
+
+    return { ack, code, controlId, readings: [], error: e, ...(msg ? { message: msg } : {}) };
   }
 }
 

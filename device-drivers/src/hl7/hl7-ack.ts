@@ -76,6 +76,7 @@ function errorName(code: string): string {
     '200': 'Unsupported message type',
     '201': 'Unsupported event code',
     '203': 'Unsupported version id',
+    '204': 'Unknown key identifier',
     '207': 'Application internal error',
   };
 

@@ -39,12 +39,19 @@ export function parseHl7(text: string): Hl7Message {
   }
 
   const segments: Hl7Segment[] = [];
+  // Offsets count the real line ends, so a CRLF capture points at the right character.
+  const ending = /\r\n|\r|\n/g;
   let offset = 0;
-  for (const line of text.split(/\r\n|\r|\n/)) {
+  for (;;) {
+    const end = ending.exec(text);
+    const line = text.slice(offset, end?.index ?? text.length);
     if (line.trim() !== '') {
       segments.push(parseSegment(line, offset, fieldSeparator));
     }
-    offset += line.length + 1;
+    if (end === null) {
+      break;
+    }
+    offset = end.index + end[0].length;
   }
 
   return {

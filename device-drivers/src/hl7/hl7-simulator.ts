@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 
+import { DriverError } from '../errors.js';
 import { type ScenarioName, vitalsAt } from '../sim/scenarios.js';
 import { component, field, parseHl7 } from './hl7-message.js';
 import { encodeMllp, MllpFramer } from './mllp-framer.js';
@@ -16,6 +17,10 @@ export interface Hl7SimulatorOptions {
   count?: number;
   /** Scenario seconds per wall-clock second (default 1). */
   speed?: number;
+  /** Called as each ACK comes back, with its exchange. */
+  onAck?: (exchange: Hl7Exchange) => void;
+  /** Called when the connection fails or closes (the simulator does not reconnect). */
+  onError?: (error: DriverError) => void;
 }
 
 /** One message the simulator sent, with what it expects back and what came back. */
@@ -23,7 +28,8 @@ export interface Hl7Exchange {
   controlId: string;
   kind: 'oru' | 'demo' | 'bad-value' | 'unsupported';
   expected: 'AA' | 'AE' | 'AR';
-  ack?: { code: string; controlId: string };
+  /** MSA-1, MSA-2 and, for AE/AR, MSA-3 (the reason) of the ACK that came back. */
+  ack?: { code: string; controlId: string; text?: string };
 }
 
 /** A running bedside-monitor simulator. */
@@ -87,7 +93,9 @@ export function startHl7Simulator(options: Hl7SimulatorOptions): Hl7Simulator {
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
   const socket: Socket = connect({ host: options.host ?? '127.0.0.1', port: options.port });
-  socket.on('error', () => undefined);
+  socket.on('error', (cause) =>
+    options.onError?.(new DriverError('TRANSPORT', 'monitor connection failed', { cause })),
+  );
   socket.on('data', (chunk: Buffer) => {
     for (const text of framer.push(chunk).messages) {
       const ack = parseHl7(text);
@@ -95,7 +103,13 @@ export function startHl7Simulator(options: Hl7SimulatorOptions): Hl7Simulator {
       const controlId = field(msa, 2);
       const exchange = exchanges.find((e) => e.controlId === controlId && !e.ack);
       if (exchange) {
-        exchange.ack = { code: component(ack, field(msa, 1), 1), controlId };
+        const text = field(msa, 3);
+        exchange.ack = {
+          code: component(ack, field(msa, 1), 1),
+          controlId,
+          ...(text ? { text } : {}),
+        };
+        options.onAck?.(exchange);
       }
       if (
         options.count !== undefined &&

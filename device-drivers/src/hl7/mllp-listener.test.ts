@@ -64,4 +64,84 @@ test('a normal monitor: readings with the scenario values', async () => {
   assert.ok(sim.exchanges.every((e) => e.ack?.code === 'AA'));
 });
 
+test('with an acceptor, the ACK waits for the commit, and messages are answered in order', async () => {
+  const listener = new MllpListener({ id: 'icu', driver: 'hl7-mllp', mllp: { port: 0 } });
+  const events: string[] = [];
+  const subjects = new Set<string | undefined>();
+  listener.setAcceptor(async (delivery) => {
+    subjects.add(delivery.subject);
+    events.push(`start ${delivery.controlId}`);
+    // A slow disk: long enough for an ACK sent at once to reach the monitor first.
+    await new Promise((r) => setTimeout(r, 60));
+    events.push(`committed ${delivery.controlId}`);
+
+    return undefined;
+  });
+  const emitted: DriverReading[] = [];
+  listener.on('reading', (r) => emitted.push(r));
+  await listener.start();
+  const sim = startHl7Simulator({
+    port: listener.address().port,
+    scenario: 'normal',
+    intervalMs: 10,
+    count: 3,
+    onAck: (e) => events.push(`ack ${e.controlId}`),
+  });
+  await sim.done;
+  await sim.stop();
+  await listener.stop();
+
+  const at = (event: string) => events.indexOf(event);
+  for (const id of ['SIM000001', 'SIM000002', 'SIM000003']) {
+    assert.ok(at(`committed ${id}`) >= 0 && at(`ack ${id}`) > at(`committed ${id}`), id);
+  }
+  assert.ok(at('start SIM000002') > at('committed SIM000001'), 'one message at a time');
+  assert.ok(at('start SIM000003') > at('committed SIM000002'), 'one message at a time');
+  assert.ok(sim.exchanges.every((e) => e.ack?.code === 'AA'));
+  assert.equal([...subjects], ['SIM-BED-4']);
+  assert.is(emitted.length, 0, 'readings go to the acceptor, not to reading events');
+});
+
+test('an acceptor that refuses gets its AE and reason; one that fails gets AE 207', async () => {
+  const listener = new MllpListener({ id: 'icu', driver: 'hl7-mllp', mllp: { port: 0 } });
+  let n = 0;
+  listener.setAcceptor((delivery) => {
+    n++;
+    if (n === 1) {
+      return { code: 'AE', reason: 'PID-3 not mapped to a patient', hl7Error: '204' };
+    }
+    if (n === 2) {
+      throw new Error('disk full');
+    }
+
+    return delivery.readings.length > 0 ? undefined : { code: 'AR', reason: 'empty' };
+  });
+  const acks: string[] = [];
+  listener.on('messageAcknowledged', (a) => acks.push(`${a.controlId} ${a.code}`));
+  await listener.start();
+  const sim = startHl7Simulator({
+    port: listener.address().port,
+    scenario: 'normal',
+    intervalMs: 10,
+    count: 3,
+  });
+  await sim.done;
+  await sim.stop();
+  await listener.stop();
+
+  const [refused, failed, accepted] = sim.exchanges;
+  assert.equal(refused.ack, {
+    code: 'AE',
+    controlId: 'SIM000001',
+    text: 'PID-3 not mapped to a patient',
+  });
+  assert.equal(failed.ack, {
+    code: 'AE',
+    controlId: 'SIM000002',
+    text: 'readings could not be stored',
+  });
+  assert.equal(accepted.ack, { code: 'AA', controlId: 'SIM000003' });
+  assert.equal(acks, ['SIM000001 AE', 'SIM000002 AE', 'SIM000003 AA']);
+});
+
 test.run();

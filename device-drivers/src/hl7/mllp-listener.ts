@@ -2,24 +2,56 @@ import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 import { DriverError } from '../errors.js';
-import type { DeviceSource, DeviceSourceEvents, DeviceSpec, DeviceState } from '../types.js';
-import { handleHl7Message } from './decode-hl7.js';
+import type {
+  DeviceSource,
+  DeviceSourceEvents,
+  DeviceSpec,
+  DeviceState,
+  DriverReading,
+} from '../types.js';
+import { handleHl7Message, type Hl7Outcome } from './decode-hl7.js';
+import { buildAck, type AckCode } from './hl7-ack.js';
 import { encodeMllp, MllpFramer } from './mllp-framer.js';
+
+/** One accepted ORU^R01, handed to the consumer before the monitor gets its ACK. */
+export interface Hl7Delivery {
+  /** MSH-10 of the message. */
+  controlId: string;
+  /** PID-3 (first identifier) when the message carried one. PHI: never log it. */
+  subject?: string;
+  readings: DriverReading[];
+}
+
+/**
+ * What the consumer answers for a message: nothing once its readings are durably stored
+ * (the ACK is AA), or a refusal whose reason goes into MSA-3 and ERR-8. `hl7Error` is an
+ * HL7 table 0357 code (default 207, application internal error).
+ */
+export type Hl7Verdict = undefined | { code: 'AE' | 'AR'; reason: string; hl7Error?: string };
+
+/** Takes the readings of one message; the ACK waits for it. A throw or rejection answers AE. */
+export type Hl7Acceptor = (delivery: Hl7Delivery) => Hl7Verdict | Promise<Hl7Verdict>;
 
 /**
  * An HL7 v2 MLLP listener for bedside monitors: accepts connections, frames messages
  * (0x0B … 0x1C 0x0D), turns ORU^R01 into readings and answers each message with an ACK
  * carrying its MSH-10. Listens on 127.0.0.1 unless `mllp.host` says otherwise.
  *
+ * Without an acceptor, readings are emitted as `reading` events and AA only means the
+ * message was understood. With {@link MllpListener.setAcceptor}, each message's readings go
+ * to the acceptor instead, and the ACK is sent when it settles: AA once it resolves, its own
+ * AE/AR when it refuses, AE when it fails. Messages of one connection are answered in order.
+ *
  * @example
  * ```ts
  * const listener = new MllpListener({ id: 'icu', driver: 'hl7-mllp', mllp: { port: 2575 } });
- * listener.on('reading', (r) => queue.add(r));
+ * listener.setAcceptor(async ({ readings }) => { await queue.commit(readings); });
  * await listener.start();
  * ```
  */
 export class MllpListener extends EventEmitter<DeviceSourceEvents> implements DeviceSource {
   readonly spec: DeviceSpec;
+  #acceptor: Hl7Acceptor | undefined;
   #server: Server | undefined;
   #sockets = new Set<Socket>();
   #state: DeviceState = 'disconnected';
@@ -34,6 +66,18 @@ export class MllpListener extends EventEmitter<DeviceSourceEvents> implements De
 
   get state(): DeviceState {
     return this.#state;
+  }
+
+  /**
+   * Routes each message's readings to `acceptor` and holds its ACK until the acceptor
+   * settles (see the class comment); `undefined` goes back to `reading` events.
+   */
+  setAcceptor(acceptor: Hl7Acceptor | undefined): void {
+    if (acceptor !== undefined && typeof acceptor !== 'function') {
+      throw new TypeError('"acceptor" must be a function');
+    }
+
+    this.#acceptor = acceptor;
   }
 
   /** The bound address (useful with port 0). */
@@ -89,24 +133,74 @@ export class MllpListener extends EventEmitter<DeviceSourceEvents> implements De
     socket.on('error', (cause) =>
       this.#emitError(new DriverError('TRANSPORT', 'connection error', { cause })),
     );
+    // One chain per connection: a monitor's messages are answered in the order it sent them.
+    let answered = Promise.resolve();
     socket.on('data', (chunk: Buffer) => {
       const { messages, errors } = framer.push(chunk);
       errors.forEach((e) => this.#emitError(e));
       for (const text of messages) {
-        const outcome = handleHl7Message(text);
-        socket.write(encodeMllp(outcome.ack));
-        if (outcome.error) {
-          this.#emitError(outcome.error);
-        }
-        outcome.readings.forEach((r) => this.emit('reading', r));
-        const skippedDemo = outcome.skipped?.demo ?? 0;
-        this.emit('messageAcknowledged', {
-          code: outcome.code,
-          controlId: outcome.controlId,
-          skippedDemo,
-        });
+        answered = answered
+          .then(() => this.#answer(socket, text))
+          .catch((cause: unknown) => {
+            // Unanswerable: drop the connection so the monitor resends rather than waits.
+            this.#emitError(new DriverError('TRANSPORT', 'message not answered', { cause }));
+            socket.destroy();
+          });
       }
     });
+  }
+
+  async #answer(socket: Socket, text: string): Promise<void> {
+    if (socket.destroyed) {
+      // Stopped or dropped: no ACK can go back, so nothing is taken; the monitor resends.
+      return;
+    }
+
+    const outcome = handleHl7Message(text);
+    if (outcome.error) {
+      this.#emitError(outcome.error);
+    }
+    const refusal = outcome.code === 'AA' ? await this.#deliver(outcome) : undefined;
+    const code: AckCode = refusal?.code ?? outcome.code;
+    const ack =
+      refusal === undefined
+        ? outcome.ack
+        : buildAck(outcome.message, refusal.code, {
+            hl7Error: refusal.hl7Error ?? '207',
+            text: refusal.reason,
+          });
+
+    if (!socket.destroyed) {
+      socket.write(encodeMllp(ack));
+    }
+
+    this.emit('messageAcknowledged', {
+      code,
+      controlId: outcome.controlId,
+      skippedDemo: outcome.skipped?.demo ?? 0,
+    });
+  }
+
+  /** Hands an understood message to the acceptor (or to `reading` listeners). */
+  async #deliver(outcome: Hl7Outcome): Promise<Hl7Verdict> {
+    const acceptor = this.#acceptor;
+    if (acceptor === undefined) {
+      outcome.readings.forEach((r) => this.emit('reading', r));
+
+      return undefined;
+    }
+
+    const delivery: Hl7Delivery = {
+      controlId: outcome.controlId,
+      ...(outcome.subject === undefined ? {} : { subject: outcome.subject }),
+      readings: outcome.readings,
+    };
+    try {
+      return (await acceptor(delivery)) ?? undefined;
+    } catch {
+      // The consumer reports its own failure; the monitor learns it must send again.
+      return { code: 'AE', reason: 'readings could not be stored', hl7Error: '207' };
+    }
   }
 
   #emitError(error: DriverError): void {

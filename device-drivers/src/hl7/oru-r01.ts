@@ -14,6 +14,8 @@ import { mapObservationCode, mapUnit } from './mdc-map.js';
 /** What an ORU^R01 yields: readings, and how many OBX were skipped and why. */
 export interface OruResult {
   readings: DriverReading[];
+  /** PID-3 (first identifier), when the message names its patient. PHI: never log it. */
+  subject?: string;
   skipped: { demo: number; unmapped: number; notNumeric: number };
 }
 
@@ -41,7 +43,11 @@ export function readOruR01(msg: Hl7Message): OruResult {
     ),
     1,
   );
-  const result: OruResult = { readings: [], skipped: { demo: 0, unmapped: 0, notNumeric: 0 } };
+  const result: OruResult = {
+    readings: [],
+    ...(subject ? { subject } : {}),
+    skipped: { demo: 0, unmapped: 0, notNumeric: 0 },
+  };
   const panels = new Map<string, DriverReading>();
   let obrTime: Date | undefined;
   let obrIndex = 0;

@@ -18,6 +18,10 @@ export interface MqttSimulatorOptions {
   scenario: ScenarioName;
   intervalMs?: number;
   speed?: number;
+  /** Stop publishing after this many messages (default: until stopped). */
+  count?: number;
+  /** Called after each message is handed to the client, with its payload. */
+  onPublish?: (payload: string) => void;
 }
 
 /**
@@ -32,33 +36,49 @@ export interface MqttSimulatorOptions {
  */
 export async function startMqttSimulator(
   options: MqttSimulatorOptions,
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{ done: Promise<void>; stop(): Promise<void> }> {
   const intervalMs = options.intervalMs ?? 1000;
   const speed = options.speed ?? 1;
   if (!(intervalMs > 0) || !(speed > 0)) {
     throw new TypeError('"intervalMs" and "speed" must be > 0');
   }
   const client = await connectAsync(options.url, { reconnectPeriod: 1000 });
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
   let n = 0;
+  const publish = (payload: string) => {
+    void client
+      .publishAsync(options.topic, payload, { qos: 1 })
+      .then(() => {
+        if (options.count !== undefined && n >= options.count) {
+          finish();
+        }
+      })
+      .catch(() => undefined);
+    options.onPublish?.(payload);
+  };
   const timer = setInterval(() => {
+    if (options.count !== undefined && n >= options.count) {
+      clearInterval(timer);
+
+      return;
+    }
     const v = vitalsAt(options.scenario, ((n++ * intervalMs) / 1000) * speed);
     const state = {
       oximeter: v.fingerOut ? { spo2: 'nan', pulse: 'nan' } : { spo2: v.spo2, pulse: v.pulseRate },
       thermometer: { celsius: v.temperature },
       scale: { grams: Math.round(v.weight * 1000) },
     };
-    if (options.scenario !== 'flaky-link' || n % 5 !== 0) {
-      void client
-        .publishAsync(options.topic, JSON.stringify(state), { qos: 1 })
-        .catch(() => undefined);
-    } else {
-      void client
-        .publishAsync(options.topic, '{"oximeter": {"spo2": 9', { qos: 1 })
-        .catch(() => undefined);
-    }
+    // flaky-link: every fifth message is cut short, as a gateway losing power mid-write.
+    publish(
+      options.scenario !== 'flaky-link' || n % 5 !== 0
+        ? JSON.stringify(state)
+        : '{"oximeter": {"spo2": 9',
+    );
   }, intervalMs);
 
   return {
+    done,
     async stop() {
       clearInterval(timer);
       await client.endAsync();

@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 
 import type { AlarmRule } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { alarmValueOf } from './alarm-values.js';
 
 /** One alarm as it travels in `up/alarm`. */
 export type AlarmEntry = AlarmMessage['alarms'][number];
@@ -15,12 +16,16 @@ export interface LocalAlarmsOptions {
   webhook?: string;
   command?: string;
   log: Logger;
+  /** The clock alarms are stamped with (the hub's, as the acks measure it; default the box's). */
+  now?: () => Date;
 }
 
 /**
  * Evaluates the agent's urgent thresholds on the box, so an alarm is raised even while the
  * hub is unreachable. A rule fires once when its breach has lasted `forSeconds`, and re-arms
- * when the value comes back inside the limit.
+ * when the value comes back inside the limit. A rule on `bp-systolic`, `bp-diastolic` or
+ * `bp-mean` reads that component of a blood-pressure panel. Thresholds are in the code's
+ * preferred UCUM unit; readings in another accepted unit (kPa, [degF], mmol/L) are converted.
  *
  * @example
  * ```ts
@@ -38,8 +43,8 @@ export class LocalAlarms {
   }
 
   /** Replaces the rules and destinations (config reload). */
-  update(options: Omit<LocalAlarmsOptions, 'log'>): void {
-    this.#options = { ...options, log: this.#options.log };
+  update(options: Omit<LocalAlarmsOptions, 'log' | 'now'>): void {
+    this.#options = { ...options, log: this.#options.log, now: this.#options.now };
     this.#breaches.clear();
   }
 
@@ -48,15 +53,16 @@ export class LocalAlarms {
     const raised: AlarmEntry[] = [];
     const at = Date.parse(obs.effectiveAt);
     for (const rule of this.#options.rules) {
-      if (rule.code !== obs.code || obs.value === undefined) {
+      const value = alarmValueOf(obs, rule.code);
+      if (value === undefined) {
         continue;
       }
       if (rule.devices !== undefined && !rule.devices.includes(obs.device.id)) {
         continue;
       }
       const key = `${obs.device.id}\u0000${rule.name}`;
-      const low = rule.below !== undefined && obs.value < rule.below;
-      const high = rule.above !== undefined && obs.value > rule.above;
+      const low = rule.below !== undefined && value < rule.below;
+      const high = rule.above !== undefined && value > rule.above;
       if (!low && !high) {
         this.#breaches.delete(key);
         continue;
@@ -76,7 +82,7 @@ export class LocalAlarms {
         code: rule.name,
         reason: low ? 'below-threshold' : 'above-threshold',
         observationId: obs.id,
-        raisedAt: new Date().toISOString(),
+        raisedAt: (this.#options.now?.() ?? new Date()).toISOString(),
       });
     }
 

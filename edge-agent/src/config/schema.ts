@@ -1,84 +1,77 @@
-import { VITAL_CODE_KEYS, type VitalCode } from '@sparkden/protocol';
 import { z } from 'zod';
 
-/** Drivers the agent itself provides beside those of `@sparkden/device-drivers`. */
-export const AGENT_DRIVERS = ['ndjson-file'] as const;
+import { LOCAL_ALARM_CODES } from '../alarms/alarm-values.js';
+import { isLoopbackHost } from '../loopback.js';
+import { devicesSchema, idSchema, type DeviceConfig } from './device-schema.js';
 
-const vitalCode = z.enum(VITAL_CODE_KEYS as [VitalCode, ...VitalCode[]]);
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - only');
+export {
+  AGENT_DRIVERS,
+  DRIVER_NAMES,
+  deviceConfigSchema,
+  type DeviceConfig,
+} from './device-schema.js';
+
 const backoff = z.strictObject({
   minMs: z.number().int().positive().default(500),
   maxMs: z.number().int().positive().default(60_000),
 });
 
-/** One device: its driver, transport options and the patient it is bound to. */
-export const deviceConfigSchema = z.strictObject({
-  id,
-  driver: z.string().min(1),
-  /** The patient reference every reading of this device carries. */
-  patient: z.string().min(1).max(128),
-  enabled: z.boolean().default(true),
-  model: z.string().max(128).optional(),
-  serialNumber: z.string().max(128).optional(),
-  path: z.string().min(1).optional(),
-  baudRate: z.number().int().positive().optional(),
-  minIntervalMs: z.number().int().nonnegative().optional(),
-  reconnect: z
-    .strictObject({
-      minMs: z.number().int().positive().optional(),
-      maxMs: z.number().int().positive().optional(),
-    })
-    .optional(),
-  ble: z
-    .strictObject({
-      address: z.string().optional(),
-      name: z.string().optional(),
-      fetchStored: z.boolean().optional(),
-    })
-    .optional(),
-  mllp: z
-    .strictObject({ host: z.string().optional(), port: z.number().int().min(1).max(65535) })
-    .optional(),
-  mqtt: z
-    .strictObject({
-      url: z.string().min(1),
-      topic: z.string().min(1),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      mapping: z.array(
-        z.strictObject({
-          path: z.string(),
-          code: vitalCode,
-          unit: z.string().optional(),
-          scale: z.number().optional(),
-          topic: z.string().optional(),
-        }),
-      ),
-    })
-    .optional(),
-  /** `ndjson-file`: one reading per line, read from a durable cursor (device memory dumps, tests). */
-  file: z
-    .strictObject({
-      path: z.string().min(1),
-      ratePerSecond: z.number().positive().default(1000),
-      follow: z.boolean().default(false),
-    })
-    .optional(),
+const alarmCode = z.enum(LOCAL_ALARM_CODES, {
+  error: () =>
+    `local alarms evaluate ${LOCAL_ALARM_CODES.join(', ')} (a blood-pressure panel by its components)`,
 });
+
+/**
+ * Who a reading of `device` is about, given the PID-3 identifier its HL7 message carried
+ * (`subject`; other drivers send none). The safe default never files a reading under a
+ * patient the device did not name:
+ *
+ * - with a `patients` map: the mapped patient; a missing or unmapped PID-3 is refused;
+ * - without one: `patient` when the message carries no PID-3 (a single-patient device), or
+ *   when `ignorePid3` is set; a message that names a patient in PID-3 is refused otherwise.
+ *   (`ignorePid3` has no effect beside a map: the map is the stricter rule.)
+ *
+ * The reason is safe to send back in an ACK: it never contains the identifier.
+ *
+ * @example
+ * ```ts
+ * patientForSubject({ patient: 'p-1', patients: { MRN1: 'p-2' } }, 'MRN1'); // { patient: 'p-2' }
+ * ```
+ */
+export function patientForSubject(
+  device: Pick<DeviceConfig, 'patient' | 'patients' | 'ignorePid3'>,
+  subject: string | undefined,
+): { patient: string } | { reason: string } {
+  const map = device.patients;
+  if (map !== undefined) {
+    if (subject === undefined) {
+      return { reason: 'PID-3 missing: this device files messages by their PID-3' };
+    }
+
+    return Object.hasOwn(map, subject)
+      ? { patient: map[subject] }
+      : { reason: 'PID-3 is not in the patient map of this device' };
+  }
+
+  return subject === undefined || device.ignorePid3 === true
+    ? { patient: device.patient }
+    : { reason: 'PID-3 given but this device has no patient map' };
+}
 
 /** A threshold evaluated on the box, so urgent values raise an alarm while the hub is away. */
 export const alarmRuleSchema = z
   .strictObject({
     /** A stable alarm code sent to the hub: `SPO2_LOW`. */
     name: z.string().regex(/^[A-Z0-9_]{1,64}$/, 'upper-case letters, digits and _'),
-    code: vitalCode,
+    /** The vital compared; thresholds are in its preferred UCUM unit (mm[Hg], Cel, kg, mg/dL). */
+    code: alarmCode,
     below: z.number().optional(),
     above: z.number().optional(),
     /** The breach must last this long before the alarm is raised (0: at once). */
     forSeconds: z.number().nonnegative().default(0),
     severity: z.enum(['warning', 'urgent']).default('urgent'),
     /** Limit to some devices (default all). */
-    devices: z.array(id).optional(),
+    devices: z.array(idSchema).optional(),
   })
   .refine((r) => r.below !== undefined || r.above !== undefined, {
     message: 'needs "below" or "above"',
@@ -94,8 +87,15 @@ export const agentConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   hub: z
     .strictObject({
-      /** The hub's HTTP(S) base URL, for enrollment. */
-      url: z.url().optional(),
+      /** The hub's HTTPS base URL, for enrollment (`http://` only on loopback). */
+      url: z
+        .url()
+        .refine((u) => {
+          const { protocol, hostname } = new URL(u);
+
+          return protocol === 'https:' || (protocol === 'http:' && isLoopbackHost(hostname));
+        }, 'must be https:// (http:// only to loopback, for development)')
+        .optional(),
       /** Overrides the broker URL the hub gave at enrollment (`mqtt://` only on loopback). */
       mqttUrl: z
         .string()
@@ -133,15 +133,26 @@ export const agentConfigSchema = z.strictObject({
       heartbeatSeconds: z.number().positive().default(30),
       ackTimeoutSeconds: z.number().positive().default(30),
       maxBatch: z.number().int().min(1).max(5000).default(5000),
+      /**
+       * The broker's largest packet (EMQX defaults to 1 MiB); batches stay within it.
+       * [MQTT 3.1.1 §2.2.3: at most 268 435 455 bytes]
+       */
+      maxPacketBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .max(268_435_455)
+        .default(1024 * 1024),
       backoff: backoff.default({ minMs: 500, maxMs: 60_000 }),
     })
     .default({
       heartbeatSeconds: 30,
       ackTimeoutSeconds: 30,
       maxBatch: 5000,
+      maxPacketBytes: 1024 * 1024,
       backoff: { minMs: 500, maxMs: 60_000 },
     }),
-  devices: z.array(deviceConfigSchema).default([]),
+  devices: devicesSchema.default([]),
   alarms: z.array(alarmRuleSchema).default([]),
   localAlarm: z
     .strictObject({
@@ -157,8 +168,6 @@ export const agentConfigSchema = z.strictObject({
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 /** A validated agent config. */
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
-/** One device of {@link AgentConfig}. */
-export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 /** One local alarm rule. */
 export type AlarmRule = z.infer<typeof alarmRuleSchema>;
 

@@ -6,6 +6,7 @@ import { generateSealingKeyPair } from '@sparkden/protocol';
 import { z } from 'zod';
 
 import { AgentError } from '../errors.js';
+import { isLoopbackHost } from '../loopback.js';
 import { STATE_FILES, ensureStateDir, writeFileAtomic, type Identity } from '../state-dir.js';
 import { AGENT_VERSION } from '../version.js';
 
@@ -18,6 +19,32 @@ export interface EnrollOptions {
   stateDir: string;
   /** For tests and proxies; defaults to the global `fetch`. */
   fetch?: typeof fetch;
+}
+
+/**
+ * The hub URL to enroll with: https, or http to a loopback host for development only, as
+ * the one-time token travels in the request body.
+ *
+ * @throws {TypeError} naming `hub` and what is wrong with it.
+ */
+export function enrollmentUrl(hub: string): URL {
+  let base: URL;
+  try {
+    base = new URL(hub);
+  } catch {
+    throw new TypeError(`"hub" must be an https:// URL, not "${hub}"`);
+  }
+  if (base.protocol === 'http:' && !isLoopbackHost(base.hostname)) {
+    throw new TypeError(
+      `"hub" must be https:// (the enrollment token would cross the network in clear); ` +
+        `http:// is accepted only to loopback, for development, not ${base.host}`,
+    );
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    throw new TypeError(`"hub" must be an https:// URL, not ${base.protocol}//`);
+  }
+
+  return new URL('/api/fleet/enroll', base);
 }
 
 const answerSchema = z.object({
@@ -71,6 +98,10 @@ async function readError(res: Response): Promise<string> {
  * a PKCS#10 request, sends them with the one-time token, and stores the answer (agent id,
  * signed certificate, CA, hub sealing key) in the state dir, files 0600, dir 0700.
  *
+ * The hub must be `https://`; plain `http://` is accepted only to a loopback host, for
+ * development, since the one-time token travels in the request.
+ *
+ * @throws {TypeError} when `hub` is not https (or http to loopback), or `token` is empty.
  * @throws {AgentError} `ENROLL_REFUSED` (the hub said no: bad or used token) or `ENROLL_FAILED`.
  * @example
  * ```ts
@@ -78,16 +109,13 @@ async function readError(res: Response): Promise<string> {
  * ```
  */
 export async function enrollAgent(options: EnrollOptions): Promise<EnrollResult> {
-  if (!/^https?:\/\//.test(options.hub)) {
-    throw new TypeError('"hub" must be an http(s) URL');
-  }
+  const url = enrollmentUrl(options.hub);
   if (options.token.length === 0) {
     throw new TypeError('"token" must not be empty');
   }
 
   const sealing = generateSealingKeyPair();
   const { csrPem, keyPem } = await makeCsr();
-  const url = new URL('/api/fleet/enroll', options.hub);
   const body = {
     token: options.token,
     csrPem,
@@ -100,6 +128,8 @@ export async function enrollAgent(options: EnrollOptions): Promise<EnrollResult>
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
+      // A 307/308 would resend the token, possibly to plain http: follow none.
+      redirect: 'error',
     });
   } catch (cause) {
     throw new AgentError('ENROLL_FAILED', `hub ${url.origin} unreachable`, { cause });

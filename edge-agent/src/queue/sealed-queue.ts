@@ -28,6 +28,8 @@ export interface QueuedRecord {
   priority: number;
   createdAt: number;
   items: unknown[];
+  /** Size of the sealed record; the items go on the wire in about as many bytes. */
+  bytes: number;
 }
 
 /** Counts of the queue, as the status reports them. */
@@ -423,6 +425,7 @@ export class SealedQueue {
           priority: row.priority,
           createdAt: row.created_at,
           items: opened.value as unknown[],
+          bytes: row.frame.length,
         });
       } catch (error) {
         this.#quarantineRecord(row.id, error);
@@ -480,6 +483,11 @@ export class SealedQueue {
     );
 
     return row?.position;
+  }
+
+  /** Sealed bytes queued, kept in memory (no query, unlike {@link stats}). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Counts for the status. */

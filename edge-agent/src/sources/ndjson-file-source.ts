@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 
 import type { DeviceState, DriverReading } from '@sparkden/device-drivers';
 
+import type { ReadingOrigin } from '../clock-skew.js';
 import { InvalidStateError } from '../errors.js';
 
 /** Options of {@link NdjsonFileSource}. */
@@ -22,6 +23,8 @@ export interface SourceMeta {
   id?: string;
   /** The position to store once the reading is committed. */
   cursor?: string;
+  /** Whether the reading was measured just now or replayed from memory (default: the device's `clock`). */
+  origin?: ReadingOrigin;
 }
 
 /** The events of an {@link NdjsonFileSource}, a superset of a driver source's. */
@@ -37,7 +40,8 @@ const TICK_MS = 10;
 
 /**
  * Reads readings from a file of JSON lines (`{"id": …, "code": "spo2", "value": 97,
- * "deviceTime": "…"}`), such as a device's memory dump: each line is emitted once, paced at
+ * "deviceTime": "…"}`, optionally `"origin": "live"` for a line measured as it was written),
+ * such as a device's memory dump: each line is emitted once, paced at
  * `ratePerSecond`, with the line number as the cursor the agent commits together with the
  * sealed reading, so a crash neither loses nor repeats a line.
  *
@@ -154,7 +158,7 @@ export class NdjsonFileSource extends EventEmitter<NdjsonFileSourceEvents> {
 
       return;
     }
-    const { id, deviceTime, ...rest } = parsed;
+    const { id, deviceTime, origin, ...rest } = parsed;
     const reading = {
       ...rest,
       ...(typeof deviceTime === 'string' ? { deviceTime: new Date(deviceTime) } : {}),
@@ -162,6 +166,7 @@ export class NdjsonFileSource extends EventEmitter<NdjsonFileSourceEvents> {
     this.emit('reading', reading, {
       id: typeof id === 'string' ? id : undefined,
       cursor: String(line),
+      ...(origin === 'live' || origin === 'stored' ? { origin } : {}),
     });
   }
 

@@ -26,17 +26,17 @@ test('backoff refuses a minimum above the maximum', () => {
   assert.throws(() => new Backoff({ minMs: 10, maxMs: 5 }), /minMs/);
 });
 
-test('batch size doubles on quick acks up to the maximum and halves on a timeout', () => {
+test('the batch ceiling doubles on quick acks up to the maximum and halves on a timeout', () => {
   const size = new AdaptiveBatch({ max: 1000 });
-  assert.is(size.target, 200);
+  assert.is(size.ceiling, 200);
   size.onAck(10, 30_000);
   size.onAck(10, 30_000);
   size.onAck(10, 30_000);
-  assert.is(size.target, 1000);
+  assert.is(size.ceiling, 1000);
   size.onAck(20_000, 30_000);
-  assert.is(size.target, 1000);
+  assert.is(size.ceiling, 1000);
   size.onTimeout();
-  assert.is(size.target, 500);
+  assert.is(size.ceiling, 500);
 });
 
 test.run();

@@ -18,7 +18,7 @@ import type { ClockSkew } from '../clock-skew.js';
 import type { SealedQueue, QueuedRecord, RecordKind } from '../queue/sealed-queue.js';
 import type { SeqCounter } from '../queue/seq-counter.js';
 import type { Credentials } from '../state-dir.js';
-import { AdaptiveBatch } from './adaptive-batch.js';
+import { AdaptiveBatch, estimateBacklog, pickRecords } from './adaptive-batch.js';
 import { Backoff } from './backoff.js';
 
 /** The link to the hub as the status shows it. */
@@ -35,6 +35,11 @@ export interface UplinkOptions {
   log: Logger;
   ackTimeoutMs: number;
   maxBatch: number;
+  /**
+   * The broker's largest accepted packet, in bytes (default 1 MiB, the smallest default
+   * among the brokers an agent may face); every frame stays within it.
+   */
+  maxPacketBytes?: number;
   backoff: { minMs: number; maxMs: number };
   /** Builds the heartbeat for a link state. */
   buildStatus: (state: AgentStatus['state']) => AgentStatus;
@@ -45,6 +50,8 @@ export interface UplinkOptions {
 interface InFlight {
   kind: RecordKind;
   records: number[];
+  /** Sealed bytes of those records. */
+  bytes: number;
   sentAt: number;
   timer: NodeJS.Timeout;
 }
@@ -55,6 +62,10 @@ const WINDOW = 4;
 const MAX_ALARMS = 1000;
 /** Records read from the queue per batch being built. */
 const RECORDS_PER_TAKE = 256;
+/** [MQTT 3.1.1 §2.2.3] A packet's remaining length is at most 268 435 455 bytes. */
+const DEFAULT_MAX_PACKET = 1024 * 1024;
+/** Room in a packet for the topic, the envelope header and the batch's own fields. */
+const PACKET_HEADROOM = 4096;
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
 
@@ -133,7 +144,7 @@ export class Uplink {
     });
     this.#keys.set(c.keyId, this.#key);
     this.#backoff = new Backoff(options.backoff);
-    this.#batch = new AdaptiveBatch({ max: options.maxBatch });
+    this.#batch = new AdaptiveBatch({ max: options.maxBatch, window: WINDOW });
   }
 
   get state(): LinkState {
@@ -188,9 +199,16 @@ export class Uplink {
       this.#options.seq.next(),
       this.#options.buildStatus('offline'),
     );
+    // [DESIGN: security baseline] TLS 1.3 on every link that leaves the host.
     const tls =
       url.protocol === 'mqtts:'
-        ? { key: c.keyPem, cert: c.certificatePem, ca: c.caPem, rejectUnauthorized: true }
+        ? {
+            key: c.keyPem,
+            cert: c.certificatePem,
+            ca: c.caPem,
+            rejectUnauthorized: true,
+            minVersion: 'TLSv1.3' as const,
+          }
         : {};
     const client = mqtt.connect(mqttUrl, {
       clientId: c.agentId,
@@ -432,7 +450,9 @@ export class Uplink {
     if (records.length === 0) {
       return false;
     }
-    const picked = this.#pick(records, this.#batch.target);
+    const inFlight = [...this.#inFlight.values()].reduce((n, f) => n + f.bytes, 0);
+    const backlog = estimateBacklog(records, queue.bytes - inFlight);
+    const picked = this.#pick(records, this.#batch.sizeFor(backlog));
     const n = seq.next();
     const body = {
       agentId: c.agentId,
@@ -446,19 +466,22 @@ export class Uplink {
     return true;
   }
 
-  /** Whole records in send order up to `max` items (at least one record). */
+  /**
+   * Whole records in send order up to `max` items and the broker's packet size; a record
+   * larger than the packet alone is still sent (and logged), as records go only whole.
+   */
   #pick(records: readonly QueuedRecord[], max: number): QueuedRecord[] {
-    const out: QueuedRecord[] = [];
-    let items = 0;
-    for (const r of records) {
-      if (out.length > 0 && items + r.items.length > max) {
-        break;
-      }
-      out.push(r);
-      items += r.items.length;
+    const budget = (this.#options.maxPacketBytes ?? DEFAULT_MAX_PACKET) - PACKET_HEADROOM;
+    const picked = pickRecords(records, max, budget);
+    const bytes = picked.reduce((n, r) => n + r.bytes, 0);
+    if (bytes > budget) {
+      this.#options.log.error(
+        { event: 'recordOverPacketLimit', recordId: picked[0]?.id, bytes, budget },
+        'a queued record is larger than the broker packet limit; raise uplink.maxPacketBytes',
+      );
     }
 
-    return out;
+    return picked;
   }
 
   #publish(
@@ -479,7 +502,9 @@ export class Uplink {
     );
     const key = `${kind}:${seq}`;
     const timer = setTimeout(() => this.#onAckTimeout(key), this.#options.ackTimeoutMs);
-    this.#inFlight.set(key, { kind, records: records.map((r) => r.id), sentAt: Date.now(), timer });
+    const bytes = records.reduce((n, r) => n + r.bytes, 0);
+    const ids = records.map((r) => r.id);
+    this.#inFlight.set(key, { kind, records: ids, bytes, sentAt: Date.now(), timer });
     client.publish(this.#topic(kind), this.#seal(kind, seq, body), { qos: 1 }, (error) => {
       if (error) {
         this.#options.log.debug(
