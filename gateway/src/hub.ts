@@ -81,6 +81,8 @@ export interface StartHubOptions {
   webRoot?: string;
   /** Video visits (default on; reported unavailable when the worker is not built). */
   sfu?: boolean;
+  /** The embedded SFU's media plane: announced address, interface, WebRTC base port. */
+  sfuMedia?: { announcedAddress?: string; listenIp?: string; basePort?: number };
   /** Payer contracts and fee schedules (JSON); a demo practice's when absent. */
   billingConfigFile?: string;
   /** Redis, for consoles and visits across several hubs. */
@@ -273,6 +275,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       enabled: options.sfu ?? true,
       redisUrl: options.redisUrl,
       publicUrl: url,
+      media: options.sfuMedia,
       logger,
     });
     closers.push(() => visits.stop());

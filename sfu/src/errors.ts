@@ -12,6 +12,8 @@ export type VisitErrorCode =
   | 'VISIT_ENDED'
   /** No media worker: the mediasoup worker binary is not built or failed verification. */
   | 'MEDIA_UNAVAILABLE'
+  /** A worker binary started but did not behave (no ICE candidates or DTLS fingerprints). */
+  | 'WORKER_UNVERIFIED'
   /** A request named a transport, producer or participant that does not exist here. */
   | 'NOT_FOUND'
   /** A request body failed validation. */

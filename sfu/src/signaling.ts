@@ -223,6 +223,7 @@ export function attachVisitSignaling(nsp: Namespace, ctx: SignalingContext): Roo
         appData: { participantId: participant.id },
       });
       participant.producers.set(producer.id, producer);
+      room.producerAdded(producer.kind);
       producer.observer.once('close', () => {
         participant.producers.delete(producer.id);
         room.broadcastFrom(participant, 'producerClosed', { producerId: producer.id });

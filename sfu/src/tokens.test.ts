@@ -46,6 +46,19 @@ test('host tokens carry the patient reference for the vitals panel', async () =>
   assert.is((await verifyVisitToken(token, secret)).patientRef, 'Patient/p-1');
 });
 
+test('a token names its holder by FHIR reference, and only by a well-formed one', async () => {
+  const issuer = createVisitTokenIssuer(secret);
+  const token = await issuer.issue({ ...base, role: 'host', actorRef: 'Practitioner/doc-1' });
+
+  assert.is((await verifyVisitToken(token, secret)).actorRef, 'Practitioner/doc-1');
+  try {
+    await issuer.issue({ ...base, actorRef: 'Ada Lovelace' });
+    assert.unreachable('a free-text actorRef must be refused');
+  } catch (error) {
+    assert.instance(error, TypeError);
+  }
+});
+
 test('a token signed with another key is rejected', async () => {
   const token = await createVisitTokenIssuer(randomBytes(32)).issue(base);
   await rejects(verifyVisitToken(token, secret), 'TOKEN_INVALID');

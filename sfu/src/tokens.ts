@@ -16,6 +16,11 @@ export interface VisitTokenClaims {
   displayName: string;
   /** FHIR Patient reference for the live-vitals panel; set on host tokens only. */
   patientRef?: string;
+  /**
+   * The holder's own FHIR reference (`Practitioner/…` for staff, `Patient/…` for the patient),
+   * so visit events can name Encounter participants. An opaque id, never a name.
+   */
+  actorRef?: string;
   /** Unique token id, for audit correlation. */
   tokenId: string;
   /** Expiry, seconds since the epoch. */
@@ -41,6 +46,8 @@ export interface IssueVisitTokenInput {
   role: VisitRole;
   displayName: string;
   patientRef?: string;
+  /** The holder's FHIR reference; see {@link VisitTokenClaims.actorRef}. */
+  actorRef?: string;
   /** 30 s to 30 min; default from the issuer options. */
   ttlSeconds?: number;
 }
@@ -53,6 +60,8 @@ const ISSUER = 'sparkden-gateway';
 const AUDIENCE = 'sparkden-sfu:visit';
 const MAX_TTL_SECONDS = 30 * 60;
 const ROLES: readonly VisitRole[] = ['host', 'patient', 'guest'];
+// [FHIR R4 Reference.reference: a relative literal reference `Type/id`]
+const ACTOR_REF = /^(Patient|Practitioner|PractitionerRole|RelatedPerson)\/[A-Za-z0-9.-]{1,64}$/;
 
 function checkKey(key: VisitTokenKey | VisitTokenVerifyKey): void {
   if (key instanceof Uint8Array && key.byteLength < 32) {
@@ -92,12 +101,16 @@ export function createVisitTokenIssuer(
       if (!input.appointmentId || !input.userId) {
         throw new TypeError('"appointmentId" and "userId" are required');
       }
+      if (input.actorRef !== undefined && !ACTOR_REF.test(input.actorRef)) {
+        throw new TypeError('"actorRef" must be a Patient, Practitioner… reference');
+      }
 
       const jwt = new SignJWT({
         apt: input.appointmentId,
         role: input.role,
         name: input.displayName,
         ...(input.patientRef ? { pat: input.patientRef } : {}),
+        ...(input.actorRef ? { ref: input.actorRef } : {}),
       })
         .setProtectedHeader({ alg, typ: 'JWT' })
         .setIssuer(ISSUER)
@@ -148,7 +161,7 @@ export async function verifyVisitToken(
     throw new VisitError('TOKEN_INVALID', `visit token ${reason}`, { cause: error });
   }
 
-  const { apt, role, name, pat, sub, jti, exp, iat } = payload as Record<string, unknown>;
+  const { apt, role, name, pat, ref, sub, jti, exp, iat } = payload as Record<string, unknown>;
   const valid =
     typeof apt === 'string' &&
     apt.length > 0 &&
@@ -157,7 +170,8 @@ export async function verifyVisitToken(
     typeof exp === 'number' &&
     typeof iat === 'number' &&
     ROLES.includes(role as VisitRole) &&
-    (pat === undefined || typeof pat === 'string');
+    (pat === undefined || typeof pat === 'string') &&
+    (ref === undefined || (typeof ref === 'string' && ACTOR_REF.test(ref)));
   if (!valid) {
     throw new VisitError('TOKEN_INVALID', 'visit token claims malformed');
   }
@@ -171,6 +185,7 @@ export async function verifyVisitToken(
     role: role as VisitRole,
     displayName: typeof name === 'string' ? name : '',
     ...(typeof pat === 'string' ? { patientRef: pat } : {}),
+    ...(typeof ref === 'string' ? { actorRef: ref } : {}),
     tokenId: jti,
     expiresAt: exp,
   };

@@ -5,22 +5,32 @@ export type LeaveReason = 'hangup' | 'disconnect' | 'kicked' | 'ended' | 'denied
 
 /**
  * What the gateway learns about a visit, to update the Encounter (period, participants) and the
- * monthly interactive-minutes ledger billing uses. Times are ISO-8601 UTC strings.
+ * monthly interactive-minutes ledger billing uses. Times are ISO-8601 UTC strings. `actorRef`
+ * is the participant's FHIR reference from the join token, when the gateway put one there.
  */
 export type VisitEvent =
   | {
       type: 'admitted';
       appointmentId: string;
       userId: string;
+      actorRef?: string;
       role: VisitRole;
       byUserId: string;
       at: string;
     }
-  | { type: 'joined'; appointmentId: string; userId: string; role: VisitRole; at: string }
+  | {
+      type: 'joined';
+      appointmentId: string;
+      userId: string;
+      actorRef?: string;
+      role: VisitRole;
+      at: string;
+    }
   | {
       type: 'left';
       appointmentId: string;
       userId: string;
+      actorRef?: string;
       role: VisitRole;
       reason: LeaveReason;
       /** Seconds this participant spent in the call (all stints). */
@@ -34,15 +44,25 @@ export type VisitEvent =
       startedAt: string;
       endedAt: string;
       durationSeconds: number;
+      /** Seconds the host and the patient were in the call together (see `duration`). */
+      interactiveSeconds: number;
+      /** Whether anyone sent video at any point; false for an audio-only visit. */
+      video: boolean;
       endedByUserId: string | null;
-      participants: { userId: string; role: VisitRole; secondsInCall: number }[];
+      participants: {
+        userId: string;
+        actorRef?: string;
+        role: VisitRole;
+        secondsInCall: number;
+      }[];
     }
   | {
       type: 'duration';
       appointmentId: string;
       /**
-       * Seconds during which the clinician host and at least one patient or guest were in the
-       * call together: the interactive time that counts toward the minutes ledger.
+       * Seconds during which the clinician host and the patient were in the call together: the
+       * interactive time that counts toward the minutes ledger. A guest (a nurse, an
+       * interpreter) alone with the host does not count.
        */
       interactiveSeconds: number;
       at: string;

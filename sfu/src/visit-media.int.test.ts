@@ -41,9 +41,46 @@ if (!bin.available) {
 
   test.after(() => pool.close());
 
-  test('one WebRtcServer per worker, each on its own port', () => {
-    const ports = pool.workers.map((w) => w.webRtcServer.id);
-    assert.is(new Set(ports).size, 2);
+  test('one WebRtcServer per worker, each on its own port', async () => {
+    const dumps = await Promise.all(pool.workers.map((w) => w.webRtcServer.dump()));
+    const udp = dumps.map((d) => d.udpSockets.map((s) => s.port));
+    const tcp = dumps.map((d) => d.tcpServers.map((s) => s.port));
+
+    assert.equal(
+      udp.map((ports) => ports.length),
+      [1, 1],
+    );
+    assert.equal(
+      tcp.map((ports) => ports.length),
+      [1, 1],
+    );
+    assert.is(new Set(udp.flat()).size, 2);
+    assert.is(new Set(tcp.flat()).size, 2);
+  });
+
+  test('a pool on a base port puts worker i on base + i, UDP and TCP', async () => {
+    const mediasoup = await loadMediasoup(bin.path);
+    const basePort = 47000 + Math.floor(Math.random() * 2000) * 2;
+    const fixed = await WorkerPool.start({
+      mediasoup,
+      logger: pino({ level: 'silent' }),
+      numWorkers: 2,
+      listenIp: '127.0.0.1',
+      basePort,
+    });
+    try {
+      const dumps = await Promise.all(fixed.workers.map((w) => w.webRtcServer.dump()));
+
+      assert.equal(
+        dumps.map((d) => [d.udpSockets[0]?.port, d.tcpServers[0]?.port]),
+        [
+          [basePort, basePort],
+          [basePort + 1, basePort + 1],
+        ],
+      );
+    } finally {
+      fixed.close();
+    }
   });
 
   test('a visit outgrowing its worker spreads to another and pipes producers across', async () => {

@@ -1,4 +1,5 @@
 import type { types as ms } from 'mediasoup';
+import { InvalidStateError, VisitError } from './errors.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /**
@@ -62,8 +63,15 @@ export class VisitMedia {
     return [...this.#routers.keys()];
   }
 
-  /** Router for a newcomer: the visit's emptiest router, or a new one when all are full. */
+  /**
+   * Router for a newcomer: the visit's emptiest router, or a new one when all are full.
+   * @throws {InvalidStateError} after {@link close}.
+   */
   async routerForNewcomer(): Promise<ms.Router> {
+    if (this.#closed) {
+      throw new InvalidStateError('visit closed');
+    }
+
     const { pool, maxLoadPerWorker } = this.#options;
     const withRoom = [...this.#routers.entries()]
       .map(([index, router]) => ({ index, router, load: pool.byIndex(index).load }))
@@ -106,7 +114,10 @@ export class VisitMedia {
     );
   }
 
-  /** Makes `producerId` consumable in `router`, piping it over from its home router. */
+  /**
+   * Makes `producerId` consumable in `router`, piping it over from its home router.
+   * @throws {VisitError} `NOT_FOUND` for a producer this visit does not carry.
+   */
   async ensureProducerIn(producerId: string, router: ms.Router): Promise<void> {
     const key = `${this.#indexOf(router)}:${producerId}`;
     if (this.#present.has(key)) {
@@ -119,7 +130,7 @@ export class VisitMedia {
     }
     const home = this.#producerHome.get(producerId);
     if (!home) {
-      throw new Error(`producer ${producerId} not in this visit`);
+      throw new VisitError('NOT_FOUND', `producer ${producerId} not in this visit`);
     }
 
     const piping = home.pipeToRouter({ producerId, router }).then(() => {
@@ -161,7 +172,7 @@ export class VisitMedia {
     });
     if (this.#closed) {
       router.close();
-      throw new Error('visit closed');
+      throw new InvalidStateError('visit closed');
     }
     this.#routers.set(index, router);
     await Promise.all(

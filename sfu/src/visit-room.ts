@@ -1,33 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { types as ms } from 'mediasoup';
 import { VisitError } from './errors.js';
-import type { VisitAuditEvent, VisitEvent, LeaveReason } from './visit-events.js';
+import {
+  closeParticipantMedia,
+  hostPresentIn,
+  lobbyOf,
+  newParticipant,
+  peerInfoOf,
+  type LobbyEntry,
+  type Participant,
+  type PeerInfo,
+} from './participant.js';
+import type { VisitAuditAction, VisitAuditEvent, VisitEvent, LeaveReason } from './visit-events.js';
+import { VisitClock } from './visit-clock.js';
 import type { VisitMedia } from './visit-media.js';
 import type { VisitRole, VisitTokenClaims } from './tokens.js';
 
-/** Where a participant is in the visit. */
-export type ParticipantState = 'lobby' | 'in-call' | 'left';
-
-/** A person in one visit; survives socket reconnects. */
-export interface Participant {
-  id: string;
-  userId: string;
-  role: VisitRole;
-  displayName: string;
-  state: ParticipantState;
-  connected: boolean;
-  /** Secret the client presents to resume after a dropped connection. */
-  resumeKey: string;
-  waitingSince: number;
-  router?: ms.Router;
-  transports: Map<string, ms.WebRtcTransport>;
-  producers: Map<string, ms.Producer>;
-  consumers: Map<string, ms.Consumer>;
-  /** When the current stint in the call started; undefined while out of it. */
-  inCallSince?: number;
-  secondsInCall: number;
-  graceTimer?: NodeJS.Timeout;
-}
+export type { LobbyEntry, Participant, ParticipantState, PeerInfo } from './participant.js';
 
 /** What the room tells participants; the signaling layer delivers it. */
 export type RoomSend = (participantId: string, event: string, payload: unknown) => void;
@@ -46,22 +34,6 @@ export interface VisitRoomOptions {
   now?: () => number;
 }
 
-/** Lobby entry as the host sees it. */
-export interface LobbyEntry {
-  participantId: string;
-  displayName: string;
-  role: VisitRole;
-  waitingSince: string;
-}
-
-/** A participant as others in the call see them. */
-export interface PeerInfo {
-  participantId: string;
-  displayName: string;
-  role: VisitRole;
-  producers: { producerId: string; kind: ms.MediaKind; paused: boolean }[];
-}
-
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
@@ -78,11 +50,10 @@ export class VisitRoom {
   readonly #participants = new Map<string, Participant>();
   readonly #admittedUsers = new Set<string>();
   readonly #kickedUsers = new Set<string>();
+  readonly #clock = new VisitClock();
   #media?: VisitMedia;
-  #startedAt?: number;
+  #videoSent = false;
   #ended = false;
-  #interactiveMs = 0;
-  #interactiveSince?: number;
   #emptyTimer?: NodeJS.Timeout;
   readonly #now: () => number;
 
@@ -111,20 +82,12 @@ export class VisitRoom {
 
   /** Who is waiting in the lobby, oldest first. */
   lobby(): LobbyEntry[] {
-    return this.participants
-      .filter((p) => p.state === 'lobby' && p.connected)
-      .sort((a, b) => a.waitingSince - b.waitingSince)
-      .map((p) => ({
-        participantId: p.id,
-        displayName: p.displayName,
-        role: p.role,
-        waitingSince: iso(p.waitingSince),
-      }));
+    return lobbyOf(this.participants);
   }
 
   /** Whether a host is connected and in the call. */
   hostPresent(): boolean {
-    return this.participants.some((p) => p.role === 'host' && p.state === 'in-call' && p.connected);
+    return hostPresentIn(this.participants);
   }
 
   /**
@@ -135,13 +98,7 @@ export class VisitRoom {
   join(claims: VisitTokenClaims): { participant: Participant; resumed: boolean } {
     this.#assertOpen();
     if (this.#kickedUsers.has(claims.userId)) {
-      this.#o.audit({
-        action: 'visit.join',
-        actorUserId: claims.userId,
-        actorRole: claims.role,
-        outcome: 'denied',
-        reason: 'KICKED',
-      });
+      this.#audit('visit.join', claims, { outcome: 'denied', reason: 'KICKED' });
       throw new VisitError('KICKED', 'removed from this visit by the host');
     }
 
@@ -153,28 +110,10 @@ export class VisitRoom {
       return { participant: existing, resumed: true };
     }
 
-    const participant: Participant = {
-      id: randomUUID(),
-      userId: claims.userId,
-      role: claims.role,
-      displayName: claims.displayName,
-      state: 'lobby',
-      connected: true,
-      resumeKey: randomBytes(24).toString('base64url'),
-      waitingSince: this.#now(),
-      transports: new Map(),
-      producers: new Map(),
-      consumers: new Map(),
-      secondsInCall: 0,
-    };
+    const participant = newParticipant(claims, this.#now());
     this.#participants.set(participant.id, participant);
     clearTimeout(this.#emptyTimer);
-    this.#o.audit({
-      action: 'visit.join',
-      actorUserId: claims.userId,
-      actorRole: claims.role,
-      outcome: 'success',
-    });
+    this.#audit('visit.join', claims);
     if (claims.role === 'host' || this.#admittedUsers.has(claims.userId)) {
       this.#enterCall(participant);
     } else {
@@ -208,17 +147,12 @@ export class VisitRoom {
       type: 'admitted',
       appointmentId: this.appointmentId,
       userId: p.userId,
+      ...this.#ref(p),
       role: p.role,
       byUserId: host.userId,
       at: iso(this.#now()),
     });
-    this.#o.audit({
-      action: 'visit.admit',
-      actorUserId: host.userId,
-      actorRole: host.role,
-      subjectUserId: p.userId,
-      outcome: 'success',
-    });
+    this.#audit('visit.admit', host, { subjectUserId: p.userId });
     this.#enterCall(p);
     this.#notifyLobby();
   }
@@ -226,13 +160,7 @@ export class VisitRoom {
   deny(host: Participant, participantId: string): void {
     this.#requireHost(host, 'visit.deny');
     const p = this.get(participantId);
-    this.#o.audit({
-      action: 'visit.deny',
-      actorUserId: host.userId,
-      actorRole: host.role,
-      subjectUserId: p.userId,
-      outcome: 'success',
-    });
+    this.#audit('visit.deny', host, { subjectUserId: p.userId });
     this.#o.send(p.id, 'denied', {});
     this.#leave(p, 'denied');
   }
@@ -248,14 +176,7 @@ export class VisitRoom {
         this.#broadcast('producerPaused', { producerId: producer.id, participantId: p.id });
       }
     }
-    this.#o.audit({
-      action: 'visit.mute',
-      actorUserId: host.userId,
-      actorRole: host.role,
-      subjectUserId: p.userId,
-      outcome: 'success',
-      reason: kind,
-    });
+    this.#audit('visit.mute', host, { subjectUserId: p.userId, reason: kind });
     this.#o.send(p.id, 'mutedByHost', { kind });
   }
 
@@ -268,13 +189,7 @@ export class VisitRoom {
 
     this.#kickedUsers.add(p.userId);
     this.#admittedUsers.delete(p.userId);
-    this.#o.audit({
-      action: 'visit.kick',
-      actorUserId: host.userId,
-      actorRole: host.role,
-      subjectUserId: p.userId,
-      outcome: 'success',
-    });
+    this.#audit('visit.kick', host, { subjectUserId: p.userId });
     this.#o.send(p.id, 'kicked', {});
     this.#leave(p, 'kicked');
   }
@@ -315,22 +230,21 @@ export class VisitRoom {
     this.#ended = true;
     clearTimeout(this.#emptyTimer);
     this.#media?.close();
-    this.#o.audit({
-      action: 'visit.end',
-      actorUserId: host?.userId ?? 'system',
-      actorRole: host?.role ?? 'host',
-      outcome: 'success',
-    });
-    const startedAt = this.#startedAt ?? at;
+    this.#audit('visit.end', host ?? { userId: 'system', role: 'host' });
+    const startedAt = this.#clock.startedAt ?? at;
+    const interactiveSeconds = this.#clock.interactiveSeconds(at);
     this.#o.emit({
       type: 'ended',
       appointmentId: this.appointmentId,
       startedAt: iso(startedAt),
       endedAt: iso(at),
       durationSeconds: Math.round((at - startedAt) / 1000),
+      interactiveSeconds,
+      video: this.#videoSent,
       endedByUserId: host?.userId ?? null,
       participants: this.participants.map((p) => ({
         userId: p.userId,
+        ...this.#ref(p),
         role: p.role,
         secondsInCall: Math.round(p.secondsInCall),
       })),
@@ -338,7 +252,7 @@ export class VisitRoom {
     this.#o.emit({
       type: 'duration',
       appointmentId: this.appointmentId,
-      interactiveSeconds: Math.round(this.#interactiveMs / 1000),
+      interactiveSeconds,
       at: iso(at),
     });
     this.#o.onEnded();
@@ -354,18 +268,12 @@ export class VisitRoom {
 
   /** Peers in the call other than `self`, with their producers. */
   peers(self: Participant): PeerInfo[] {
-    return this.participants
-      .filter((p) => p !== self && p.state === 'in-call')
-      .map((p) => ({
-        participantId: p.id,
-        displayName: p.displayName,
-        role: p.role,
-        producers: [...p.producers.values()].map((pr) => ({
-          producerId: pr.id,
-          kind: pr.kind,
-          paused: pr.paused,
-        })),
-      }));
+    return this.participants.filter((p) => p !== self && p.state === 'in-call').map(peerInfoOf);
+  }
+
+  /** A participant started sending `kind`; an audio-only visit is billed differently. */
+  producerAdded(kind: ms.MediaKind): void {
+    this.#videoSent ||= kind === 'video';
   }
 
   /** Tells everyone else in the call. */
@@ -379,13 +287,7 @@ export class VisitRoom {
 
   /** Closes a participant's transports (and so its producers and consumers). */
   closeMedia(p: Participant): void {
-    for (const t of p.transports.values()) {
-      t.close();
-    }
-    p.transports.clear();
-    p.producers.clear();
-    p.consumers.clear();
-    p.router = undefined;
+    closeParticipantMedia(p);
   }
 
   /** Worker died under the visit: everyone rebuilds media on a new router. */
@@ -422,22 +324,18 @@ export class VisitRoom {
     const now = this.#now();
     p.state = 'in-call';
     p.inCallSince = now;
-    this.#startedAt ??= now;
+    this.#clock.started(now);
     this.#o.emit({
       type: 'joined',
       appointmentId: this.appointmentId,
       userId: p.userId,
+      ...this.#ref(p),
       role: p.role,
       at: iso(now),
     });
     this.#o.send(p.id, 'admitted', { participantId: p.id });
-    this.broadcastFrom(p, 'peerJoined', {
-      participantId: p.id,
-      displayName: p.displayName,
-      role: p.role,
-      producers: [],
-    } satisfies PeerInfo);
-    this.#updateInteractive(now);
+    this.broadcastFrom(p, 'peerJoined', peerInfoOf(p));
+    this.#clock.update(now, this.participants);
   }
 
   #leave(p: Participant, reason: LeaveReason, ending = false): void {
@@ -454,17 +352,12 @@ export class VisitRoom {
     p.state = 'left';
     p.connected = false;
     this.closeMedia(p);
-    this.#o.audit({
-      action: 'visit.leave',
-      actorUserId: p.userId,
-      actorRole: p.role,
-      outcome: 'success',
-      reason,
-    });
+    this.#audit('visit.leave', p, { reason });
     this.#o.emit({
       type: 'left',
       appointmentId: this.appointmentId,
       userId: p.userId,
+      ...this.#ref(p),
       role: p.role,
       reason,
       secondsInCall: Math.round(p.secondsInCall),
@@ -474,7 +367,7 @@ export class VisitRoom {
     if (wasInCall && !ending) {
       this.broadcastFrom(p, 'peerLeft', { participantId: p.id });
     }
-    this.#updateInteractive(now);
+    this.#clock.update(now, this.participants);
     this.#notifyLobby();
     if (!ending && this.participants.every((x) => x.state === 'left')) {
       this.#emptyTimer = setTimeout(() => this.end(null), this.#o.emptyTimeoutMs);
@@ -482,15 +375,22 @@ export class VisitRoom {
     }
   }
 
-  #updateInteractive(now: number): void {
-    const inCall = this.participants.filter((p) => p.state === 'in-call');
-    const both = inCall.some((p) => p.role === 'host') && inCall.some((p) => p.role !== 'host');
-    if (both && this.#interactiveSince === undefined) {
-      this.#interactiveSince = now;
-    } else if (!both && this.#interactiveSince !== undefined) {
-      this.#interactiveMs += now - this.#interactiveSince;
-      this.#interactiveSince = undefined;
-    }
+  #audit(
+    action: VisitAuditAction,
+    actor: { userId: string; role: VisitRole },
+    extra: Partial<Pick<VisitAuditEvent, 'outcome' | 'reason' | 'subjectUserId'>> = {},
+  ): void {
+    this.#o.audit({
+      action,
+      actorUserId: actor.userId,
+      actorRole: actor.role,
+      outcome: 'success',
+      ...extra,
+    });
+  }
+
+  #ref(p: Participant): { actorRef?: string } {
+    return p.actorRef === undefined ? {} : { actorRef: p.actorRef };
   }
 
   #notifyLobby(): void {
@@ -511,13 +411,7 @@ export class VisitRoom {
   #requireHost(p: Participant, action: VisitAuditEvent['action']): void {
     this.#assertOpen();
     if (p.role !== 'host' || p.state !== 'in-call') {
-      this.#o.audit({
-        action,
-        actorUserId: p.userId,
-        actorRole: p.role,
-        outcome: 'denied',
-        reason: 'FORBIDDEN',
-      });
+      this.#audit(action, p, { outcome: 'denied', reason: 'FORBIDDEN' });
       throw new VisitError('FORBIDDEN', 'only the clinician host may do this');
     }
   }

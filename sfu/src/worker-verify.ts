@@ -1,3 +1,4 @@
+import { VisitError } from './errors.js';
 import { loadMediasoup } from './worker-binary.js';
 
 /** What a verification run saw. */
@@ -15,7 +16,9 @@ export interface WorkerVerification {
 /**
  * Proves a worker binary works before the SFU relies on it: the worker starts and answers
  * mediasoup's channel, a router is created, and a WebRtcTransport with DTLS fingerprints and ICE
- * candidates on 127.0.0.1 comes back. Throws on any failure; closes everything it made.
+ * candidates on 127.0.0.1 comes back. Throws on any failure (`VisitError('WORKER_UNVERIFIED')`
+ * for a transport without candidates or fingerprints, mediasoup's own error when the worker
+ * does not start); closes everything it made.
  *
  * @example
  * await verifyWorkerBinary('/root/.cache/sparkden/mediasoup-worker-3.19.3/mediasoup-worker');
@@ -43,7 +46,10 @@ export async function verifyWorkerBinary(binPath: string): Promise<WorkerVerific
       dtlsFingerprints: transport.dtlsParameters.fingerprints.length,
     };
     if (result.iceCandidates === 0 || result.dtlsFingerprints === 0) {
-      throw new Error('worker created a WebRtcTransport without candidates or fingerprints');
+      throw new VisitError(
+        'WORKER_UNVERIFIED',
+        'worker created a WebRtcTransport without candidates or fingerprints',
+      );
     }
 
     return result;

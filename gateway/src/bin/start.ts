@@ -115,6 +115,11 @@ async function main(): Promise<void> {
       demoMqttUrl: config.demoMqttUrl,
       webhook: config.webhook,
       sfu: config.sfu,
+      sfuMedia: {
+        announcedAddress: config.sfuMedia.announcedAddress,
+        listenIp: config.sfuMedia.listenIp,
+        basePort: config.sfuMedia.port,
+      },
       demo: values['no-demo'] !== true,
       logger,
     });

@@ -34,12 +34,17 @@ export function auditFromAlert(e: AlertAuditEvent): AuditInput {
   };
 }
 
-/** A video-visit event (join, admit, leave, end…) as an audit record. */
-export function auditFromVisit(e: VisitAuditEvent): AuditInput {
+/**
+ * A video-visit event (join, admit, leave, end…) as an audit record. The SFU's actions are
+ * already namespaced (`visit.join`); `patientId` is the Appointment's patient, which the SFU
+ * does not know, so the hub looks it up.
+ */
+export function auditFromVisit(e: VisitAuditEvent, patientId?: string): AuditInput {
   return {
-    action: `visit.${e.action}`,
+    action: e.action,
     actor: { sub: e.actorUserId, role: e.actorRole },
     resource: `Appointment/${e.appointmentId}`,
+    patientId,
     outcome: e.outcome,
     purpose: 'TREAT',
     detail: flatten({ subject: e.subjectUserId, reason: e.reason, at: e.at }),

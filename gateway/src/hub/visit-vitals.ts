@@ -1,6 +1,7 @@
-import type { Alert, AlertEngine, VitalsStore } from '@sparkden/alerting';
+import type { Alert, AlertEngine, LatestValue, VitalsStore } from '@sparkden/alerting';
 import { VITAL_CODES, type VitalCode } from '@sparkden/protocol';
 import type { VitalsAlert, VitalsReading, VitalsSource } from '@sparkden/sfu';
+import { pino, type Logger } from 'pino';
 
 const PANEL_SEVERITY: Record<string, VitalsAlert['severity']> = {
   info: 'low',
@@ -11,13 +12,77 @@ const PANEL_SEVERITY: Record<string, VitalsAlert['severity']> = {
   urgent: 'critical',
 };
 
-function toReading(v: {
-  code: string;
-  value: number;
-  unit: string | null;
-  effectiveAt: Date;
-}): VitalsReading {
+/** How far back the trend looks: the panel's contract is "direction over the last hour". */
+export const TREND_WINDOW_MS = 60 * 60_000;
+
+/**
+ * The smallest change, in the code's preferred UCUM unit, that counts as rising or falling;
+ * anything smaller is measurement noise for a home device. A code without an entry here, or a
+ * reading in another unit, uses {@link TREND_RELATIVE_STEP} of the baseline instead.
+ */
+export const TREND_STEP: Partial<Record<VitalCode, number>> = {
+  'heart-rate': 5,
+  spo2: 2,
+  'bp-systolic': 5,
+  'bp-diastolic': 5,
+  'bp-mean': 5,
+  'body-temp': 0.3,
+  'body-weight': 0.5,
+  glucose: 10,
+  'resp-rate': 2,
+};
+
+/** The relative step (3 %) for codes or units {@link TREND_STEP} does not cover. */
+export const TREND_RELATIVE_STEP = 0.03;
+
+/**
+ * The trend of a reading: the newest value against the mean of the same code's readings in
+ * the hour before it. A difference of at least the code's step is `rising` or `falling`, a
+ * smaller one `steady`; with no earlier reading in the hour there is no trend.
+ *
+ * @example
+ * trendOf('heart-rate', '/min', 96, 80); // 'rising'
+ * trendOf('spo2', '%', 96, 97); // 'steady'
+ */
+export function trendOf(
+  code: string,
+  unit: string | null,
+  value: number,
+  baseline: number | undefined,
+): VitalsReading['trend'] {
+  if (baseline === undefined || !Number.isFinite(baseline)) {
+    return undefined;
+  }
+
+  const info = VITAL_CODES[code as VitalCode] as (typeof VITAL_CODES)[VitalCode] | undefined;
+  const absolute = TREND_STEP[code as VitalCode];
+  const canonical = unit === null || unit === info?.unit;
+  const step =
+    absolute !== undefined && canonical ? absolute : Math.abs(baseline) * TREND_RELATIVE_STEP;
+  const delta = value - baseline;
+
+  return delta >= step ? 'rising' : -delta >= step ? 'falling' : 'steady';
+}
+
+// Count-weighted mean of the readings in the hour before `v` (the newest itself excluded).
+async function baselineOf(store: VitalsStore, v: LatestValue): Promise<number | undefined> {
+  const to = v.effectiveAt;
+  const from = new Date(to.getTime() - TREND_WINDOW_MS);
+  const buckets = await store.series({
+    patient: v.patient,
+    code: v.code,
+    from,
+    to,
+    bucketSeconds: TREND_WINDOW_MS / 1000,
+  });
+  const count = buckets.reduce((n, b) => n + Number(b.count), 0);
+
+  return count === 0 ? undefined : buckets.reduce((s, b) => s + b.avg * Number(b.count), 0) / count;
+}
+
+async function toReading(store: VitalsStore, v: LatestValue): Promise<VitalsReading> {
   const info = VITAL_CODES[v.code as VitalCode] as (typeof VITAL_CODES)[VitalCode] | undefined;
+  const trend = trendOf(v.code, v.unit, v.value, await baselineOf(store, v));
 
   return {
     code: info?.loinc ?? v.code,
@@ -25,6 +90,7 @@ function toReading(v: {
     value: v.value,
     unit: v.unit ?? info?.unit ?? '',
     effectiveAt: v.effectiveAt.toISOString(),
+    ...(trend === undefined ? {} : { trend }),
   };
 }
 
@@ -38,16 +104,29 @@ function toAlert(a: Alert): VitalsAlert {
   };
 }
 
+/** Options of {@link alertingVitalsSource}. */
+export interface AlertingVitalsSourceOptions {
+  /** How often the vitals store is polled for newer readings. Default 2 s. */
+  pollMs?: number;
+  /** Where a failed poll is reported (opaque ids only). Default silent. */
+  logger?: Logger;
+}
+
 /**
  * The live vitals panel of a visit, fed from the alerting side: a snapshot of the latest
- * value per code and the open alerts, then each newer reading (polled from the vitals store
- * every `pollMs`) and each alert change as the engine emits it.
+ * value per code with its trend ({@link trendOf}) and the open alerts, then each newer reading
+ * (polled from the vitals store every `pollMs`) and each alert change as the engine emits it.
+ *
+ * @example
+ * attachVitalsFeed(io, { tokenKey, source: alertingVitalsSource(store, engine) });
  */
 export function alertingVitalsSource(
   store: VitalsStore,
   engine: AlertEngine,
-  pollMs = 2000,
+  options: AlertingVitalsSourceOptions = {},
 ): VitalsSource {
+  const log = (options.logger ?? pino({ level: 'silent' })).child({ module: 'hub:visit-vitals' });
+
   return {
     async subscribe(patientRef, sink) {
       const patientId = patientRef.replace(/^Patient\//, '');
@@ -57,7 +136,7 @@ export function alertingVitalsSource(
       const seen = new Map(latest.map((v) => [v.code, v.effectiveAt.getTime()]));
       sink.snapshot({
         patientRef,
-        readings: latest.map(toReading),
+        readings: await Promise.all(latest.map((v) => toReading(store, v))),
         alerts: openAlerts.filter((a) => a.status !== 'resolved').map(toAlert),
         at: new Date().toISOString(),
       });
@@ -73,19 +152,17 @@ export function alertingVitalsSource(
         }
       };
       engine.on('alertEvent', onAlert);
+      const poll = async () => {
+        for (const v of await store.latest([patientId])) {
+          if ((seen.get(v.code) ?? 0) < v.effectiveAt.getTime()) {
+            seen.set(v.code, v.effectiveAt.getTime());
+            sink.reading(await toReading(store, v));
+          }
+        }
+      };
       const timer = setInterval(() => {
-        void store.latest([patientId]).then(
-          (values) => {
-            for (const v of values) {
-              if ((seen.get(v.code) ?? 0) < v.effectiveAt.getTime()) {
-                seen.set(v.code, v.effectiveAt.getTime());
-                sink.reading(toReading(v));
-              }
-            }
-          },
-          () => undefined,
-        );
-      }, pollMs);
+        poll().catch((error: unknown) => log.warn({ err: error }, 'vitals poll failed'));
+      }, options.pollMs ?? 2000);
 
       return () => {
         clearInterval(timer);

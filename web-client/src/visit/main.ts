@@ -1,17 +1,27 @@
+import { ApiError } from '../app/api/http.js';
 import { checkDevices, type DeviceCheck } from './device-check.js';
+import { JoinTokens, readVisitLink, resolveBaseUrl } from './join-token.js';
+import { layerForWidth } from './layers.js';
 import { VisitClient, VisitError, type LobbyEntry, type PeerInfo } from './visit-client.js';
 import { mountVitalsPanel } from './vitals-panel.js';
 
 /**
- * Visit page entry. The link the gateway sends carries the join token in the fragment (never
- * sent to a server): `visit.html#token=…[&signal=https://sfu-2…]`. The token's role decides the
- * page: a clinician host gets lobby, host controls and the live-vitals panel; a patient or guest
+ * Visit page entry. The app's visit links open `visit.html?appointment=ID`: the page asks the
+ * hub for a join token with the signed-in user's session (`POST /api/visits/ID/token`) and
+ * connects to the signaling URL of the SFU node the hub placed the visit on. A link may
+ * instead carry its token in the fragment (never sent to a server):
+ * `visit.html#token=…[&signal=https://sfu-2…][&vitals=…]`. The token's role decides the page:
+ * a clinician host gets lobby, host controls and the live-vitals panel; a patient or guest
  * gets the device check, the lobby wait, and the call.
  */
-const params = new URLSearchParams(location.hash.slice(1));
-const token = params.get('token') ?? '';
-const signalUrl = params.get('signal') ?? location.origin;
-const vitalsUrl = params.get('vitals') ?? signalUrl;
+
+/** How the page joins: where to connect, with which role, and a source of valid tokens. */
+interface JoinPlan {
+  role: string;
+  signalUrl: string;
+  vitalsUrl: string;
+  token: () => Promise<string>;
+}
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const show = (id: string) => {
@@ -22,7 +32,7 @@ const show = (id: string) => {
 
 function roleFromToken(jwt: string): string {
   try {
-    const payload = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
+    const payload = JSON.parse(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as {
       role?: string;
     };
     return payload.role ?? '';
@@ -33,20 +43,31 @@ function roleFromToken(jwt: string): string {
 
 const MESSAGES: Record<string, string> = {
   TOKEN_INVALID: 'This visit link has expired. Please ask for a new link.',
+  NO_LINK: 'This visit link is incomplete. Please open the visit from Spark Den.',
+  UNAUTHORIZED: 'Please sign in to Spark Den, then open your visit again.',
+  FORBIDDEN: 'This visit is not on your schedule.',
+  NOT_FOUND: 'This visit could not be found. It may have been cancelled.',
+  NETWORK: 'Spark Den could not be reached. Please check your connection and try again.',
   VISIT_ENDED: 'This visit has ended.',
   KICKED: 'You were removed from this visit.',
   MEDIA_UNAVAILABLE: 'Video visits are not available right now. Please call the clinic.',
 };
 
 function fail(code: string, detail = '') {
-  $('error-text').textContent = MESSAGES[code] ?? `Something went wrong (${code}). ${detail}`;
-  $('error-text').dataset.code = code;
+  const text = $('error-text');
+  text.textContent = MESSAGES[code] ?? `Something went wrong (${code}). ${detail}`;
+  text.dataset.code = code;
+  if (code === 'UNAUTHORIZED') {
+    const signIn = document.createElement('a');
+    signIn.href = '/';
+    signIn.textContent = 'Sign in';
+    text.append(' ', signIn);
+  }
   show('screen-error');
 }
 
-const role = roleFromToken(token);
-const isHost = role === 'host';
-document.body.dataset.role = isHost ? 'host' : 'patient';
+let plan: JoinPlan | undefined;
+let isHost = false;
 let check: DeviceCheck | undefined;
 let client: VisitClient | undefined;
 const tiles = new Map<string, HTMLElement>();
@@ -76,6 +97,11 @@ function tile(participantId: string, label: string): HTMLElement {
     el.append(controls);
     $('remote-tiles').append(el);
     tiles.set(participantId, el);
+    // Simulcast: ask the SFU for the layer the tile is drawn at, not always the largest.
+    const video = el.querySelector('video')!;
+    new ResizeObserver(() => {
+      void client?.preferLayers(participantId, layerForWidth(video.clientWidth));
+    }).observe(video);
   }
   if (label) {
     el.querySelector('figcaption')!.textContent = label;
@@ -117,9 +143,10 @@ async function enterCall() {
 async function join() {
   check?.stopMeter();
   $('join').setAttribute('disabled', '');
+  const joining = plan!;
   client = new VisitClient({
-    url: signalUrl,
-    token,
+    url: joining.signalUrl,
+    token: joining.token,
     handlers: {
       lobby: renderLobby,
       lobbyStatus: (s) => {
@@ -171,7 +198,7 @@ async function join() {
     }
     if (isHost) {
       $('vitals').hidden = false;
-      mountVitalsPanel($('vitals'), { url: vitalsUrl, token });
+      mountVitalsPanel($('vitals'), { url: joining.vitalsUrl, token: await joining.token() });
     }
   } catch (error) {
     fail(error instanceof VisitError ? error.code : 'NETWORK', (error as Error).message);
@@ -227,13 +254,49 @@ $('hangup').addEventListener('click', () => {
   void client?.hangup().then(() => show('screen-ended'));
 });
 $('end-visit').addEventListener('click', () => void client?.end());
-$('join').textContent = isHost ? 'Start visit' : 'Join visit';
-$('end-visit').hidden = !isHost;
-$('lobby-panel').hidden = !isHost;
+// A link with its token: role and URLs come from the link itself.
+function planFromToken(token: string, signal?: string, vitals?: string): JoinPlan {
+  const signalUrl = resolveBaseUrl(signal, location.origin);
 
-if (!token) {
-  fail('TOKEN_INVALID');
-} else {
+  return {
+    role: roleFromToken(token),
+    signalUrl,
+    vitalsUrl: vitals ? resolveBaseUrl(vitals, location.origin) : signalUrl,
+    token: () => Promise.resolve(token),
+  };
+}
+
+// A link from the app: the hub issues the token and says where the visit is placed.
+async function planFromAppointment(appointmentId: string): Promise<JoinPlan> {
+  const tokens = new JoinTokens(appointmentId);
+  const answer = await tokens.current();
+
+  return {
+    role: answer.role,
+    signalUrl: resolveBaseUrl(answer.signalingUrl, location.origin),
+    vitalsUrl: resolveBaseUrl(answer.vitalsUrl, location.origin),
+    token: async () => (await tokens.current()).token,
+  };
+}
+
+function start(joining: JoinPlan) {
+  plan = joining;
+  isHost = joining.role === 'host';
+  document.body.dataset.role = isHost ? 'host' : 'patient';
+  $('join').textContent = isHost ? 'Start visit' : 'Join visit';
+  $('end-visit').hidden = !isHost;
+  $('lobby-panel').hidden = !isHost;
   show('screen-check');
   void runCheck();
+}
+
+const link = readVisitLink(location.search, location.hash);
+if (link.kind === 'token') {
+  start(planFromToken(link.token, link.signalUrl, link.vitalsUrl));
+} else if (link.kind === 'appointment') {
+  planFromAppointment(link.appointmentId).then(start, (error: unknown) => {
+    fail(error instanceof ApiError ? error.code : 'NETWORK', (error as Error).message);
+  });
+} else {
+  fail('NO_LINK');
 }

@@ -71,15 +71,42 @@ export class VisitClient {
   #recv?: msc.Transport;
   #local?: MediaStream;
   readonly #producers = new Map<'audio' | 'video', msc.Producer>();
-  readonly #consumers = new Map<string, { consumer: msc.Consumer; participantId: string }>();
+  readonly #consumers = new Map<
+    string,
+    { consumer: msc.Consumer; participantId: string; type: string; spatialLayer?: number }
+  >();
+  readonly #wantedLayers = new Map<string, number>();
   #inMedia = false;
   #rebuilds = 0;
 
-  constructor(options: { url: string; token: string; handlers: VisitClientHandlers }) {
+  /**
+   * `token` is a join token, or a function that returns a valid one (the page's
+   * {@link JoinTokens}); it is asked for on every fresh join, so a reconnect after the seat's
+   * grace period does not present an expired token.
+   */
+  constructor(options: {
+    url: string;
+    token: string | (() => Promise<string>);
+    handlers: VisitClientHandlers;
+  }) {
     this.#h = options.handlers;
+    const tokenOf =
+      typeof options.token === 'string'
+        ? () => Promise.resolve(options.token as string)
+        : options.token;
     this.#socket = io(`${options.url}/visit`, {
       transports: ['websocket'],
-      auth: (cb) => cb(this.#resume ? { resume: this.#resume } : { token: options.token }),
+      auth: (cb) => {
+        if (this.#resume) {
+          cb({ resume: this.#resume });
+          return;
+        }
+        // A token that cannot be had is sent empty: the server answers TOKEN_INVALID.
+        tokenOf().then(
+          (token) => cb({ token }),
+          () => cb({ token: '' }),
+        );
+      },
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,
     });
@@ -145,6 +172,25 @@ export class VisitClient {
       producer?.resume();
     }
     await this.request('setMuted', { kind, muted });
+  }
+
+  /**
+   * Asks the SFU to send `participantId`'s simulcast video at `spatialLayer` (0 the smallest)
+   * and remembers it for video consumed later. Simple (single-layer) consumers are left alone.
+   */
+  async preferLayers(participantId: string, spatialLayer: number): Promise<void> {
+    this.#wantedLayers.set(participantId, spatialLayer);
+    for (const entry of this.#consumers.values()) {
+      const layered = entry.type === 'simulcast' || entry.type === 'svc';
+      if (entry.participantId !== participantId || !layered) {
+        continue;
+      }
+      if (entry.consumer.kind !== 'video' || entry.spatialLayer === spatialLayer) {
+        continue;
+      }
+      entry.spatialLayer = spatialLayer;
+      await this.request('setPreferredLayers', { consumerId: entry.consumer.id, spatialLayer });
+    }
   }
 
   admit(participantId: string) {
@@ -372,6 +418,7 @@ export class VisitClient {
       producerId: string;
       kind: 'audio' | 'video';
       rtpParameters: msc.RtpParameters;
+      type: string;
       participantId: string | null;
     }>('consume', { producerId, rtpCapabilities: this.#device!.rtpCapabilities });
     const consumer = await this.#recv!.consume({
@@ -381,8 +428,12 @@ export class VisitClient {
       rtpParameters: data.rtpParameters,
     });
     const owner = data.participantId ?? participantId;
-    this.#consumers.set(consumer.id, { consumer, participantId: owner });
+    this.#consumers.set(consumer.id, { consumer, participantId: owner, type: data.type });
     this.#h.remoteTrack?.(owner, consumer.track);
     await this.request('resumeConsumer', { consumerId: consumer.id });
+    const wanted = this.#wantedLayers.get(owner);
+    if (wanted !== undefined) {
+      await this.preferLayers(owner, wanted);
+    }
   }
 }

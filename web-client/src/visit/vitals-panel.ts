@@ -66,11 +66,11 @@ export function mountVitalsPanel(
         const flags = r.quality?.length ? ` (${r.quality.join(', ')})` : '';
         tr.innerHTML =
           '<th></th><td class="v"></td><td class="u"></td><td class="t"></td><td class="w"></td>';
-        tr.children[0]!.textContent = r.label;
-        tr.children[1]!.textContent = formatValue(r) + flags;
-        tr.children[2]!.textContent = r.unit;
-        tr.children[3]!.textContent = r.trend ? TREND[r.trend]! : '';
-        tr.children[4]!.textContent = time;
+        tr.children[0].textContent = r.label;
+        tr.children[1].textContent = formatValue(r) + flags;
+        tr.children[2].textContent = r.unit;
+        tr.children[3].textContent = r.trend ? TREND[r.trend] : '';
+        tr.children[4].textContent = time;
         return tr;
       }),
     );

@@ -46,7 +46,11 @@ export function patientOf(appointment: AppointmentResource): string | undefined 
   return ref?.slice('Patient/'.length);
 }
 
-/** The URL of the video visit page for an appointment. */
+/**
+ * The URL of the video visit page for an appointment. The page (same origin, same tab, so the
+ * session in `sessionStorage` comes along) asks the hub for a join token and the SFU node's
+ * signaling URL; see `web-client/src/visit/join-token.ts`.
+ */
 export function visitUrl(appointmentId: string): string {
   return `/visit.html?appointment=${encodeURIComponent(appointmentId)}`;
 }

@@ -1,0 +1,104 @@
+import { createVisitTokenIssuer, type VisitRole } from '@sparkden/sfu';
+import { Hono } from 'hono';
+
+import type { Caller } from '../access/principal.js';
+import { GatewayError } from '../errors.js';
+import type { FhirRepository } from '../fhir/repository.js';
+import type { Gateway } from '../gateway.js';
+import type { GatewayEnv } from '../http/env.js';
+import { appointmentFacts } from './visit-records.js';
+import type { VisitPlacer } from './visit-placement.js';
+
+/** Seconds a join token lives: long enough to check devices, short enough not to be shared. */
+export const VISIT_TOKEN_TTL_SECONDS = 300;
+
+/** The answer of `POST /api/visits/:appointmentId/token`. */
+export interface VisitTokenResponse {
+  token: string;
+  expiresIn: number;
+  appointmentId: string;
+  role: VisitRole;
+  /** The SFU node the visit is placed on, and where its `/visit` signaling is served. */
+  nodeId: string;
+  signalingUrl: string;
+  /** Where the host's live-vitals panel (`/visit-vitals`) is served: this hub. */
+  vitalsUrl: string;
+}
+
+/** Options of {@link visitRoutes}. */
+export interface VisitRoutesOptions {
+  gateway: Gateway;
+  repo: FhirRepository;
+  tokenKey: Uint8Array;
+  place: VisitPlacer;
+  /** This hub's public URL (the vitals panel's feed). */
+  hubUrl: string;
+}
+
+function visitRoleOf(role: string): VisitRole {
+  return role === 'clinician' ? 'host' : role === 'patient' ? 'patient' : 'guest';
+}
+
+// The holder's own FHIR reference, so the Encounter can name its participants.
+function actorRefOf(caller: Caller): string | undefined {
+  if (caller.role === 'patient' && caller.patientId !== undefined) {
+    return `Patient/${caller.patientId}`;
+  }
+
+  return caller.practitionerId === undefined ? undefined : `Practitioner/${caller.practitionerId}`;
+}
+
+/**
+ * `POST /api/visits/:appointmentId/token`: a join token bound to one Appointment, the caller
+ * and a role (a clinician hosts, the patient joins, a nurse is a guest), expiring in minutes,
+ * with the signaling URL of the SFU node the visit is placed on. The caller must be allowed to
+ * see the Appointment's patient (the same ABAC as the FHIR API).
+ *
+ * @example
+ * gateway.mount('/api/visits', visitRoutes({ gateway, repo, tokenKey, place, hubUrl }));
+ */
+export function visitRoutes(options: VisitRoutesOptions): Hono<GatewayEnv> {
+  const { gateway, repo } = options;
+  const issuer = createVisitTokenIssuer(options.tokenKey, {
+    defaultTtlSeconds: VISIT_TOKEN_TTL_SECONDS,
+  });
+  const app = new Hono<GatewayEnv>();
+
+  app.post('/:appointmentId/token', async (c) => {
+    const appointmentId = c.req.param('appointmentId');
+    // Authenticate before the lookup, so that no one learns which Appointments exist.
+    await gateway.authorize(c, 'visits:join');
+    const row = await repo.current('Appointment', appointmentId);
+    if (row === undefined || row.deleted) {
+      throw new GatewayError('NOT_FOUND', 'no such Appointment');
+    }
+    const { patientId } = appointmentFacts(repo.toResource(row));
+    const caller = await gateway.authorize(c, 'visits:join', { patientId });
+
+    const role = visitRoleOf(caller.role);
+    const actorRef = actorRefOf(caller);
+    const node = await options.place(appointmentId);
+    const token = await issuer.issue({
+      appointmentId,
+      userId: caller.sub,
+      role,
+      displayName: caller.role === 'patient' ? 'Patient' : caller.role,
+      patientRef: role === 'host' && patientId !== undefined ? `Patient/${patientId}` : undefined,
+      ...(actorRef === undefined ? {} : { actorRef }),
+    });
+
+    const body: VisitTokenResponse = {
+      token,
+      expiresIn: VISIT_TOKEN_TTL_SECONDS,
+      appointmentId,
+      role,
+      nodeId: node.nodeId,
+      signalingUrl: node.url,
+      vitalsUrl: options.hubUrl,
+    };
+
+    return c.json(body);
+  });
+
+  return app;
+}
