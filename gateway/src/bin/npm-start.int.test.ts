@@ -68,7 +68,7 @@ function demoUser(out: string, role: string): { username: string; password: stri
     throw new Error(`no demo ${role} printed:\n${out}`);
   }
 
-  return { username: line[1]!, password: line[2]!, totp: line[3]! };
+  return { username: line[1], password: line[2], totp: line[3] };
 }
 
 // Once per start: a TOTP code is accepted once, a second login in the same window is a replay.

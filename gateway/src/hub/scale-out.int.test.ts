@@ -194,20 +194,20 @@ test('two hubs: consoles on either see every alert; killing one loses nothing', 
     }
     lb.target.port = b.mqtt;
     // The console that was on hub A fails over to hub B with its cursor.
-    sockets[0]!.close();
+    sockets[0].close();
     sockets[0] = openConsole(b.url, token, onA);
 
     const after = await waitFor('readings stored through hub B', async () => {
       const r = await sql.query<{ n: number }>('select count(*)::int as n from vitals.observation');
 
-      return r.rows[0]!.n > before.rows[0]!.n + 5 ? r.rows[0]!.n : undefined;
+      return r.rows[0].n > before.rows[0].n + 5 ? r.rows[0].n : undefined;
     });
-    assert.ok(after > before.rows[0]!.n);
+    assert.ok(after > before.rows[0].n);
     const kept = await sql.query<{ n: number }>(
       'select count(*)::int as n from vitals.observation where id::text = any($1)',
-      [before.rows[0]!.ids],
+      [before.rows[0].ids],
     );
-    assert.is(kept.rows[0]!.n, before.rows[0]!.n, 'every reading stored before the kill is kept');
+    assert.is(kept.rows[0].n, before.rows[0].n, 'every reading stored before the kill is kept');
 
     // An event raised after the kill (by hub B) reaches the failed-over console too.
     const lastBeforeKill = Math.max(...onA.map((e) => e.cursor));
@@ -245,12 +245,12 @@ test('two hubs: consoles on either see every alert; killing one loses nothing', 
          from vitals.observation where patient = 'demo-patient-1' and device_id = 'demo-oximeter-1'
        ) g`,
     );
-    assert.ok((gaps.rows[0]!.gap ?? 0) < 15, `a ${gaps.rows[0]!.gap} s hole in the readings`);
+    assert.ok((gaps.rows[0].gap ?? 0) < 15, `a ${gaps.rows[0].gap} s hole in the readings`);
 
     const dup = await sql.query<{ n: number }>(
       'select count(*)::int as n from (select id from vitals.observation group by id having count(*) > 1) d',
     );
-    assert.is(dup.rows[0]!.n, 0, 'no reading stored twice');
+    assert.is(dup.rows[0].n, 0, 'no reading stored twice');
   } finally {
     for (const s of sockets) {
       s.close();

@@ -33,7 +33,7 @@ export function readinessHandler(options: ReadinessOptions) {
   const timeoutMs = options.timeoutMs ?? 2000;
 
   return async (c: Context) => {
-    const checks: Record<string, 'ok' | string> = {};
+    const checks: Record<string, string> = {};
     try {
       await withTimeout(options.db.query('select 1'), timeoutMs);
       checks.database = 'ok';
