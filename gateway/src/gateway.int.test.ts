@@ -43,8 +43,9 @@ test('PGlite: sign-in, write, search and audit work embedded; logs carry request
       0,
       'a clinician without a care relationship sees nothing',
     );
+    // An absent Patient answers as another patient's would: 403, not 404 (no existence leak).
     const denied = await fetch(`${t.url}/fhir/Patient/nope-${'x'.repeat(3)}`, { headers });
-    assert.is(denied.status, 404);
+    assert.is(denied.status, 403);
     assert.ok((await t.gateway.verifyAuditChain()).ok);
 
     const log = lines.join('');

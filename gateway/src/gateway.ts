@@ -34,6 +34,7 @@ import { FhirRepository } from './fhir/repository.js';
 import { fhirRoutes } from './fhir/routes/index.js';
 import { clinicalMigrations } from './fhir/schema.js';
 import { FhirService } from './fhir/service.js';
+import type { FhirSource } from './fhir/sources.js';
 import type { VitalsSource } from './fhir/vitals.js';
 import { requireBearer } from './http/bearer.js';
 import type { GatewayEnv } from './http/env.js';
@@ -82,6 +83,12 @@ export interface Gateway {
   mount(path: string, subApp: Hono<any>): void; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Verifies an access token (for the console's socket.io handshake). */
   authenticateToken(token: string): Promise<Caller>;
+  /**
+   * Serves another part's financial resources (Claim, ClaimResponse, ExplanationOfBenefit)
+   * read-only through the FHIR API, its access checks and audit; call it before the first
+   * request.
+   */
+  registerFhirSource(source: FhirSource): void;
   /** Authorizes one action of a mounted router; see {@link createAuthorize}. */
   authorize: Authorize;
   /** Appends an audit record (alerting's lifecycle events, sign-ins elsewhere). */
@@ -144,7 +151,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const repo = new FhirRepository(db, cipher);
   const fhir = new FhirService({ repo, policy, audit, vitals: options.vitals });
   const exporter = new BulkExporter(db, fhir);
-  const bearer = requireBearer(authenticate);
+  const bearer = requireBearer(authenticate, audit);
+  const fhirBaseUrl = options.fhirBaseUrl ?? `${issuer}/fhir`;
   loadDefinitions();
 
   const app = new Hono<GatewayEnv>();
@@ -156,7 +164,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.notFound(handleNotFound);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/', wellKnownRoutes(keys, issuer));
-  app.route('/', authRoutes(authService, bearer));
+  app.route('/', authRoutes(authService, bearer, fhirBaseUrl));
   app.route(
     '/fhir',
     fhirRoutes({ fhir, cipher, exporter, bearer, issuer, baseUrl: options.fhirBaseUrl }),
@@ -182,6 +190,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
     },
     authenticateToken: authenticate,
+    registerFhirSource: (source) => fhir.sources.register(source),
     authorize: createAuthorize({ authenticate, policy, audit, actions: options.actions }),
     audit,
     verifyAuditChain: verify,

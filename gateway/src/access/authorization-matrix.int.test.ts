@@ -1,3 +1,5 @@
+import { createHash, randomBytes } from 'node:crypto';
+
 import { Hono } from 'hono';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -31,6 +33,7 @@ interface Route {
 }
 
 interface Ids {
+  group: string;
   observation: Record<string, string>;
   coverage: Record<string, string>;
   fresh: () => Promise<string>;
@@ -169,6 +172,35 @@ const ROUTES: Route[] = [
     other: allow('it-admin'),
   },
   {
+    name: 'read Group (member list)',
+    request: (_p, ids) => ({ method: 'GET', path: `/fhir/Group/${ids.group}` }),
+    own: allow('it-admin', 'system'),
+    other: allow('it-admin', 'system'),
+  },
+  {
+    name: 'search Group',
+    search: true,
+    request: () => ({ method: 'GET', path: '/fhir/Group' }),
+    own: allow('it-admin', 'system'),
+    other: allow('it-admin', 'system'),
+  },
+  {
+    name: 'Group $export',
+    request: (_p, ids) => ({
+      method: 'GET',
+      path: `/fhir/Group/${ids.group}/$export?_type=Observation`,
+      headers: { prefer: 'respond-async' },
+    }),
+    own: allow('system'),
+    other: allow('system'),
+  },
+  {
+    name: 'verify audit chain',
+    request: () => ({ method: 'GET', path: '/audit/verify' }),
+    own: allow('it-admin'),
+    other: allow('it-admin'),
+  },
+  {
     name: 'bulk $export',
     request: () => ({
       method: 'GET',
@@ -181,7 +213,13 @@ const ROUTES: Route[] = [
 ];
 
 let t: TestGateway;
-const ids: Ids = { observation: {}, coverage: {}, fresh: () => Promise.resolve(''), freshFor: {} };
+const ids: Ids = {
+  group: '',
+  observation: {},
+  coverage: {},
+  fresh: () => Promise.resolve(''),
+  freshFor: {},
+};
 
 async function call(token: string, req: ReturnType<Route['request']>) {
   const body =
@@ -236,6 +274,9 @@ test.before(async () => {
   sub.get('/claims/:patient', async (c) =>
     c.json(await t.gateway.authorize(c, 'billing:read', { patientId: c.req.param('patient') })),
   );
+  sub.get('/vitals/:patient', async (c) =>
+    c.json(await t.gateway.authorize(c, 'vitals:read', { patientId: c.req.param('patient') })),
+  );
   t.gateway.mount('/api/test', sub);
   const clinician = await t.login('clinician');
   const put = await call(clinician.access_token, {
@@ -256,6 +297,12 @@ test.before(async () => {
     };
     ids.coverage[p] = await create('billing', coverage);
   }
+  ids.group = await create('it-admin', {
+    resourceType: 'Group',
+    type: 'person',
+    actual: true,
+    member: [OWN, OTHER].map((p) => ({ entity: { reference: `Patient/${p}` } })),
+  });
 });
 
 test.after(async () => {
@@ -369,6 +416,107 @@ test('authorize() guards mounted routers: roles per action, units, patients; den
     `select 1 from audit.events where action = 'fleet:agents:revoke' and outcome = 'denied'`,
   );
   assert.is(rows.length, 1);
+});
+
+async function appToken(scope: string): Promise<string> {
+  const redirect = 'http://127.0.0.1:9/cb';
+  const clientId = `app-${scope.replace(/[^a-z]/gi, '')}`;
+  await t.gateway.clients.register({
+    id: clientId,
+    confidential: false,
+    redirectUris: [redirect],
+    scopes: [scope],
+  });
+  const verifier = randomBytes(32).toString('base64url');
+  const patient = t.demo.find((d) => d.role === 'patient')!;
+  const form = (body: Record<string, string>) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body).toString(),
+    redirect: 'manual' as const,
+  });
+  const authorized = await fetch(
+    `${t.url}/oauth2/authorize`,
+    form({
+      aud: `${t.url}/fhir`,
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirect,
+      scope,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      username: patient.username,
+      password: patient.password,
+    }),
+  );
+  const code = new URL(authorized.headers.get('location')!).searchParams.get('code')!;
+  const tokens = await fetch(
+    `${t.url}/oauth2/token`,
+    form({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirect,
+      client_id: clientId,
+      code_verifier: verifier,
+    }),
+  );
+
+  return ((await tokens.json()) as { access_token: string }).access_token;
+}
+
+test('SMART scopes bind app tokens on /api too: a type-limited app gets no more than its scope', async () => {
+  const get = async (token: string, path: string) => {
+    const res = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const { rows } = await t.db.query<{ outcome: string }>(
+      'select outcome from audit.events where request_id = $1',
+      [res.headers.get('x-request-id')],
+    );
+
+    return [res.status, rows.map((r) => r.outcome).join()];
+  };
+  const firstParty = (await t.login('patient')).access_token;
+  const narrow = await appToken('patient/Observation.rs');
+  const wide = await appToken('patient/*.read');
+
+  assert.equal(await get(firstParty, `/api/test/vitals/${OWN}`), [200, 'success']);
+  assert.equal(await get(wide, `/api/test/vitals/${OWN}`), [200, 'success']);
+  assert.equal(await get(wide, `/api/test/vitals/${OTHER}`), [403, 'denied']);
+  assert.equal(
+    await get(narrow, `/api/test/vitals/${OWN}`),
+    [403, 'denied'],
+    'patient/Observation.rs does not reach the /api routers',
+  );
+  assert.is((await get(narrow, `/fhir/Observation/${ids.observation[OWN]}`))[0], 200);
+});
+
+test('a deleted resource answers 410 only to who may see it; an outsider gets the 403 of any other', async () => {
+  const statusOf = async (role: Role, id: string) => {
+    const { access_token } = await t.login(role);
+    const res = await call(access_token, { method: 'GET', path: `/fhir/Observation/${id}` });
+    const { rows } = await t.db.query<{ outcome: string; detail: { code?: string } }>(
+      'select outcome, detail from audit.events where request_id = $1',
+      [res.headers.get('x-request-id')],
+    );
+
+    return `${res.status} ${rows.map((r) => `${r.outcome}${r.detail.code ? `:${r.detail.code}` : ''}`).join()}`;
+  };
+  const own = await create('clinician', observation(OWN));
+  const other = await create('clinician', observation(OTHER), true);
+  const clinician = await t.login('clinician');
+  for (const id of [own, other]) {
+    const res = await call(clinician.access_token, {
+      method: 'DELETE',
+      path: `/fhir/Observation/${id}`,
+      headers: id === other ? { 'x-break-glass-reason': 'test setup for another unit' } : {},
+    });
+    assert.is(res.status, 204);
+  }
+
+  assert.is(await statusOf('patient', own), '410 failure:GONE');
+  assert.is(await statusOf('nurse', own), '410 failure:GONE');
+  assert.is(await statusOf('patient', other), '403 denied', 'no sign that it ever existed');
+  assert.is(await statusOf('nurse', other), '403 denied');
+  assert.is(await statusOf('system', other), '410 failure:GONE');
 });
 
 test('the whole run left a verifiable chain', async () => {

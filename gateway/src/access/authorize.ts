@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
 
 import type { Authenticate } from '../auth/authenticate.js';
+import { allowedContexts } from '../auth/scopes.js';
 import type { AuditFn } from '../audit/trail.js';
 import { GatewayError } from '../errors.js';
+import { authenticateRequest } from '../http/bearer.js';
 import type { GatewayEnv } from '../http/env.js';
 import type { AccessPolicy } from './policy.js';
 import type { Caller, Role } from './principal.js';
@@ -67,6 +69,45 @@ export function rolesForAction(
   return table[`${area}:${verb}`] ?? table[`${area}:${READ_VERBS.has(verb) ? 'read' : 'write'}`];
 }
 
+// Actions that only read, though their verb does not say so.
+const READ_ACTIONS = new Set(['billing:minutes', 'visits:join']);
+
+/** Whether an action (written any way {@link rolesForAction} accepts) only reads. */
+export function isReadAction(action: string): boolean {
+  const segments = action.split(/[.:]/).filter(Boolean);
+  const verb = segments.at(-1) ?? '';
+  const pairs = segments.slice(0, -1).map((area) => `${area}:${verb}`);
+
+  return READ_VERBS.has(verb) || pairs.some((pair) => READ_ACTIONS.has(pair));
+}
+
+/**
+ * Whether a token's SMART scopes cover an action of the routers beside the FHIR API. Those
+ * routers span every resource type, so only a wildcard scope counts: `user/*` or
+ * `system/*` with `r` (reads) or `u` (anything else), or `patient/*` for the token's own
+ * patient. The built-in IdP's own logins carry `user/*.cruds` (staff) or `patient/*.cruds`
+ * (a patient); an app granted `patient/*.read` or `user/Observation.rs` gets no more
+ * here than those scopes say, whatever its user's role.
+ */
+export function scopesAllowAction(
+  caller: Caller,
+  action: string,
+  target: AuthorizeTarget = {},
+): boolean {
+  const letter = isReadAction(action) ? 'r' : 'u';
+  const contexts = allowedContexts(caller.scopes, '*', letter);
+  if (contexts.includes('user') || contexts.includes('system')) {
+    return true;
+  }
+  const own = caller.patientId !== undefined && caller.role === 'patient';
+
+  return (
+    contexts.includes('patient') &&
+    own &&
+    (target.patientId === undefined || target.patientId === caller.patientId)
+  );
+}
+
 /** The target of an authorization: a patient, a care unit, or neither. */
 export interface AuthorizeTarget {
   patientId?: string | undefined;
@@ -78,9 +119,10 @@ export type Authorize = (c: Context, action: string, target?: AuthorizeTarget) =
 
 /**
  * Builds `authorize(c, action, { patientId?, unit? })` for routers mounted beside the FHIR
- * API: it authenticates the bearer token (unless a caller is already set), checks the
- * action's roles, then the patient (same ABAC as FHIR) and the unit. Decisions on a
- * patient are audited; every denial is.
+ * API: it authenticates the bearer token (unless a caller is already set; a failure is
+ * audited), checks the token's SMART scopes ({@link scopesAllowAction}), the action's
+ * roles, then the patient (same ABAC as FHIR) and the unit. Every decision is audited,
+ * allowed or denied.
  *
  * @example
  * ```ts
@@ -102,7 +144,8 @@ export function createAuthorize(deps: {
     }
     const ctx = c as Context<GatewayEnv>;
     const caller =
-      (ctx.get('caller') as Caller | undefined) ?? (await authenticateHeader(c, deps.authenticate));
+      (ctx.get('caller') as Caller | undefined) ??
+      (await authenticateRequest(c, deps.authenticate, deps.audit));
     const record = (outcome: 'success' | 'denied') =>
       deps.audit({
         action,
@@ -115,6 +158,9 @@ export function createAuthorize(deps: {
       });
 
     try {
+      if (!scopesAllowAction(caller, action, target)) {
+        throw new GatewayError('FORBIDDEN', `the token's scopes do not allow ${action}`);
+      }
       if (!roles.includes(caller.role)) {
         throw new GatewayError('FORBIDDEN', `role ${caller.role} may not ${action}`);
       }
@@ -129,19 +175,9 @@ export function createAuthorize(deps: {
       await record('denied');
       throw error;
     }
-    if (target.patientId !== undefined) {
-      await record('success');
-    }
+    // Every decision leaves a record, allowed or not, with or without a patient.
+    await record('success');
 
     return caller;
   };
-}
-
-async function authenticateHeader(c: Context, authenticate: Authenticate): Promise<Caller> {
-  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-  if (match?.[1] === undefined) {
-    throw new GatewayError('UNAUTHENTICATED', 'a bearer token is required');
-  }
-
-  return authenticate(match[1]);
 }

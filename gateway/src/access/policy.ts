@@ -1,7 +1,7 @@
 import { allowedContexts } from '../auth/scopes.js';
 import { GatewayError } from '../errors.js';
-import type { SqlParams } from '../fhir/search/sql-params.js';
-import { DIRECTORY_TYPES, type ResourceType } from '../fhir/resource-types.js';
+import { SqlParams } from '../fhir/search/sql-params.js';
+import { COHORT_TYPES, DIRECTORY_TYPES, type ResourceType } from '../fhir/resource-types.js';
 import { CareDirectory } from './care.js';
 import type { Caller } from './principal.js';
 import { LETTER, roleAllows, type Interaction } from './rbac.js';
@@ -50,7 +50,13 @@ export class AccessPolicy {
 
   /** Whether a type is outside any patient compartment for this caller. */
   isUnscoped(caller: Caller, type: ResourceType): boolean {
-    return DIRECTORY_TYPES.includes(type) || (caller.role === 'it-admin' && type === 'Device');
+    const cohortKeeper = caller.role === 'it-admin' || caller.role === 'system';
+
+    return (
+      DIRECTORY_TYPES.includes(type) ||
+      (caller.role === 'it-admin' && type === 'Device') ||
+      (cohortKeeper && COHORT_TYPES.includes(type))
+    );
   }
 
   /**
@@ -97,6 +103,18 @@ export class AccessPolicy {
         return patientUnits.some((u) => units.includes(u));
       }
     }
+  }
+
+  /**
+   * Whether the caller may see every patient's resources of `type` (nothing narrows a
+   * search), so telling them a resource does not exist reveals nothing.
+   */
+  async seesEveryPatient(caller: Caller, type: ResourceType): Promise<boolean> {
+    if (caller.breakGlass !== undefined && caller.role === 'clinician') {
+      return true;
+    }
+
+    return (await this.searchRestriction(caller, type, new SqlParams())) === undefined;
   }
 
   /**

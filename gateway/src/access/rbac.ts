@@ -1,4 +1,9 @@
-import { DIRECTORY_TYPES, type ResourceType } from '../fhir/resource-types.js';
+import {
+  COHORT_TYPES,
+  DIRECTORY_TYPES,
+  FINANCIAL_TYPES,
+  type ResourceType,
+} from '../fhir/resource-types.js';
 import type { Role } from './principal.js';
 
 /** A FHIR interaction an access decision is about. */
@@ -45,9 +50,20 @@ const BILLING_READS: readonly ResourceType[] = [
  * | billing | read Patient, Coverage, Encounter, Appointment, Condition; write Coverage |
  * | it-admin | read and write the directory (Practitioner, Location, …) and Devices; no PHI |
  * | system | reads; writes only as its scopes say |
+ *
+ * Groups (cohorts of patients) are for `it-admin` and `system` alone: a member list is PHI.
+ * Claims, ClaimResponses and ExplanationOfBenefits are read by `billing` (and `system`
+ * clients, per their scopes and units) only; `it-admin` sees no PHI, and clinical roles
+ * have no payment purpose.
  */
 export function roleAllows(role: Role, type: ResourceType, interaction: Interaction): boolean {
   const isRead = READS.includes(interaction);
+  if (COHORT_TYPES.includes(type)) {
+    return role === 'it-admin' || role === 'system';
+  }
+  if (FINANCIAL_TYPES.includes(type)) {
+    return isRead && (role === 'billing' || role === 'system');
+  }
   const directory = DIRECTORY_TYPES.includes(type);
   switch (role) {
     case 'patient':

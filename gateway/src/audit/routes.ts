@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 
+import { allowedContexts } from '../auth/scopes.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayEnv } from '../http/env.js';
 import { toAuditEvent } from './audit-event.js';
@@ -10,7 +11,8 @@ import type { Queryable } from '@sparkden/alerting';
 /**
  * The audit trail over HTTP, for IT administrators: `GET /audit/AuditEvent` (a FHIR
  * searchset of `AuditEvent`s, by `patient`, `date` lower bound `_since` and `_count`) and
- * `GET /audit/verify` (the chain check). Reading the trail is itself audited.
+ * `GET /audit/verify` (the chain check), for the `it-admin` role with a `user/` or
+ * `system/` scope that reads `AuditEvent`. Reading the trail is itself audited.
  */
 export function auditRoutes(deps: {
   db: Queryable;
@@ -22,7 +24,10 @@ export function auditRoutes(deps: {
 
   app.use('*', deps.bearer, async (c, next) => {
     const caller = c.get('caller');
-    const allowed = caller.role === 'it-admin';
+    // The role, and scopes that reach AuditEvent outside a patient context (an app
+    // granted only patient/ or other types' scopes gets nothing here).
+    const contexts = allowedContexts(caller.scopes, 'AuditEvent', 'r');
+    const allowed = caller.role === 'it-admin' && contexts.some((s) => s !== 'patient');
     await deps.audit({
       action: 'read',
       actor: { sub: caller.sub, role: caller.role },

@@ -211,10 +211,11 @@ test('authorization code flow with PKCE: S256 required, verifier checked, code s
     redirectUris: [redirect],
     scopes: ['patient/*.read', 'patient/Observation.rs'],
   });
-  const authorize = async (challenge: string) => {
+  const authorize = async (challenge: string, aud = `${t.url}/fhir`) => {
     const res = await fetch(
       `${t.url}/oauth2/authorize`,
       form({
+        aud,
         response_type: 'code',
         client_id: 'smart-app',
         redirect_uri: redirect,
@@ -226,11 +227,19 @@ test('authorization code flow with PKCE: S256 required, verifier checked, code s
         password: demoUser('patient').password,
       }),
     );
-    assert.is(res.status, 302);
+    if (res.status !== 302) {
+      return res.status;
+    }
     const location = new URL(res.headers.get('location')!);
     assert.is(location.searchParams.get('state'), 'xyz');
 
     return location.searchParams.get('code')!;
+  };
+  const codeOf = async (challenge: string) => {
+    const code = await authorize(challenge);
+    assert.type(code, 'string');
+
+    return code as string;
   };
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
@@ -246,12 +255,23 @@ test('authorization code flow with PKCE: S256 required, verifier checked, code s
       }),
     );
 
-  const page = await fetch(`${t.url}/oauth2/authorize?client_id=smart-app&state=%3Cscript%3E`);
-  assert.not.match(await page.text(), '<script>', 'the form escapes what it echoes');
+  const aud = encodeURIComponent(`${t.url}/fhir`);
+  const page = await fetch(
+    `${t.url}/oauth2/authorize?client_id=smart-app&aud=${aud}&state=%3Cscript%3E`,
+  );
+  assert.is(page.status, 200);
+  const html = await page.text();
+  assert.not.match(html, '<script>', 'the form escapes what it echoes');
+  assert.match(html, 'name="aud"', 'aud rides along to the POST');
+  // [SMART App Launch 2.0 2.0.6: aud must be the FHIR base; absent or another server: refused]
+  const elsewhere = encodeURIComponent('https://evil.example/fhir');
+  assert.is((await fetch(`${t.url}/oauth2/authorize?client_id=smart-app`)).status, 400);
+  assert.is((await fetch(`${t.url}/oauth2/authorize?aud=${elsewhere}`)).status, 400);
+  assert.is(await authorize(challenge, 'https://evil.example/fhir'), 400);
 
-  const wrong = await exchange(await authorize(challenge), randomBytes(32).toString('base64url'));
+  const wrong = await exchange(await codeOf(challenge), randomBytes(32).toString('base64url'));
   assert.is(wrong.status, 400);
-  const code = await authorize(challenge);
+  const code = await codeOf(challenge);
   const good = await exchange(code, verifier);
   assert.is(good.status, 200);
   const tokens = (await good.json()) as { access_token: string; scope: string; patient: string };
@@ -315,6 +335,69 @@ test('external OIDC: audience, expiry (with clock skew) and claims mapping', asy
   const noRole = await idp.sign({ roles: ['visitor'] });
   assert.is((await fetch(`${t.url}/fhir/Patient/demo-patient-1`, bearer(noRole))).status, 403);
 });
+
+test('discovery: SMART configuration at the root and under the FHIR base, public, and every advertised endpoint exists', async () => {
+  type Doc = Record<string, unknown> & { capabilities?: string[] };
+  const root = await fetch(`${t.url}/.well-known/smart-configuration`);
+  const underFhir = await fetch(`${t.url}/fhir/.well-known/smart-configuration`);
+  assert.is(root.status, 200);
+  assert.is(
+    underFhir.status,
+    200,
+    'SMART apps discover relative to the FHIR base, unauthenticated',
+  );
+  const smart = (await underFhir.json()) as Doc;
+  assert.equal(smart, await root.json());
+  assert.not.ok(smart.capabilities?.includes('context-standalone-patient'), 'no patient picker');
+  assert.not.ok(smart.capabilities?.includes('sso-openid-connect'), 'no ID tokens');
+  const oidc = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Doc;
+  assert.is(oidc.id_token_signing_alg_values_supported, undefined, 'no ID tokens are issued');
+  const rfc8414 = await fetch(`${t.url}/.well-known/oauth-authorization-server`);
+  assert.equal(await rfc8414.json(), oidc);
+
+  for (const doc of [smart, oidc]) {
+    assert.is(doc.issuer, t.url);
+    const jwks = await fetch(String(doc.jwks_uri));
+    assert.is(jwks.status, 200);
+    assert.ok(((await jwks.json()) as { keys: unknown[] }).keys.length > 0);
+    const aud = encodeURIComponent(`${t.url}/fhir`);
+    const page = await fetch(`${String(doc.authorization_endpoint)}?aud=${aud}&client_id=x`);
+    assert.is(page.status, 200, 'the authorization endpoint serves its sign-in form');
+    const token = await fetch(String(doc.token_endpoint), form({ grant_type: 'password' }));
+    assert.is(token.status, 400, 'the token endpoint answers (and refuses an unknown grant)');
+    assert.is(((await token.json()) as { error: string }).error, 'unsupported_grant_type');
+  }
+});
+
+test('every failed bearer check is audited: no token, a malformed one, an unknown issuer', async () => {
+  const unknownIssuer = await new SignJWT({ role: 'nurse' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('https://elsewhere.example')
+    .setSubject('x')
+    .sign(randomBytes(32));
+  const cases: [Record<string, string>, string][] = [
+    [{}, 'a bearer token is required'],
+    [{ authorization: 'Bearer not-a-jwt' }, 'malformed token'],
+    [{ authorization: `Bearer ${unknownIssuer}` }, 'token from an unknown issuer'],
+  ];
+  for (const [headers, reason] of cases) {
+    for (const path of ['/fhir/Patient/demo-patient-1', '/audit/verify']) {
+      const res = await fetch(`${t.url}${path}`, { headers });
+      assert.is(res.status, 401);
+      const { rows } = await t.db.query<{ action: string; outcome: string; detail: Doc }>(
+        'select action, outcome, detail from audit.events where request_id = $1',
+        [res.headers.get('x-request-id')],
+      );
+      assert.equal(
+        rows.map((r) => [r.action, r.outcome, r.detail.reason]),
+        [['authenticate', 'failure', reason]],
+        `${path} ${reason}`,
+      );
+    }
+  }
+});
+
+type Doc = Record<string, unknown>;
 
 test('the password policy is enforced when a user is created', async () => {
   for (const password of ['short', 'aaaaaaaaaaaaaaa', 'new-nurse-password-1']) {

@@ -41,6 +41,14 @@ function loginFailure(c: Context<GatewayEnv>, error: LoginError) {
   return oauthError(c, 401, 'invalid_grant', text);
 }
 
+// [SMART App Launch 2.0 2.0.6: `aud` is required and must name the FHIR server the app
+// will use, so a token cannot be phished for another server]
+function audienceMatches(aud: string | undefined, fhirBaseUrl: string): boolean {
+  const strip = (url: string) => url.replace(/\/+$/, '');
+
+  return aud !== undefined && strip(aud) === strip(fhirBaseUrl);
+}
+
 async function formOf(c: Context<GatewayEnv>): Promise<Record<string, string>> {
   const body = await c.req.parseBody();
 
@@ -53,18 +61,21 @@ async function formOf(c: Context<GatewayEnv>): Promise<Record<string, string>> {
  * The built-in IdP's HTTP surface: `POST /auth/login` (JSON, first-party console),
  * `POST /auth/logout`, and the OAuth 2.0 endpoints `GET|POST /oauth2/authorize` (code
  * flow, PKCE S256 required) and `POST /oauth2/token` (authorization_code, refresh_token,
- * client_credentials).
+ * client_credentials). The authorize endpoint refuses an `aud` other than `fhirBaseUrl`.
  *
  * @example
  * ```ts
- * app.route('/', authRoutes(authService, requireBearer(authenticate)));
+ * app.route('/', authRoutes(authService, requireBearer(authenticate), `${issuer}/fhir`));
  * ```
  */
 export function authRoutes(
   auth: AuthService,
   bearer: MiddlewareHandler<GatewayEnv>,
+  fhirBaseUrl: string,
 ): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
+  const badAudience = (c: Context<GatewayEnv>) =>
+    oauthError(c, 400, 'invalid_request', `aud must be the FHIR base URL ${fhirBaseUrl}`);
 
   app.post('/auth/login', async (c) => {
     const body = await c.req.json<Record<string, unknown>>().catch(() => ({}));
@@ -134,7 +145,14 @@ export function authRoutes(
     }
   });
 
-  app.get('/oauth2/authorize', (c) => c.html(renderLoginForm(c.req.query())));
+  app.get('/oauth2/authorize', (c) => {
+    const query = c.req.query();
+    if (!audienceMatches(query.aud, fhirBaseUrl)) {
+      return badAudience(c);
+    }
+
+    return c.html(renderLoginForm(query));
+  });
 
   app.post('/oauth2/authorize', async (c) => {
     const form = await formOf(c);
@@ -142,6 +160,9 @@ export function authRoutes(
     // [RFC 7636 4.3, SMART App Launch 2.0: PKCE with S256 is required]
     if (form.response_type !== 'code' || form.code_challenge_method !== 'S256') {
       return oauthError(c, 400, 'invalid_request', 'response_type=code and S256 PKCE required');
+    }
+    if (!audienceMatches(form.aud, fhirBaseUrl)) {
+      return badAudience(c);
     }
     let user;
     try {

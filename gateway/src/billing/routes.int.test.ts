@@ -297,10 +297,25 @@ test('270 out, 271 in: a rejection lands in the worklist; 276 out, 277 in', asyn
   const status = await call(`/claims/${claimId}/276`, { method: 'POST' });
   assert.match(await status.text(), /REF\*EJ\*SD-2026-/);
   const s277 = readFileSync(new URL('./fixtures/claim-status-paid.277', import.meta.url), 'utf8');
+  const before = (await (await call(`/claims/${claimId}`)).json()) as { status: string };
   const parsed = (await (await call('/277', { method: 'POST', body: s277 })).json()) as {
-    statuses: { category: string }[];
-  }[];
-  assert.is(parsed[0].statuses[0].category, 'F1');
+    answers: { statuses: { category: string }[] }[];
+    applied: { claimId: string; previousStatus: string; status: string }[];
+  };
+  assert.is(parsed.answers[0].statuses[0].category, 'F1');
+  // [277 STC*F1:65, charged 117.00, paid 76.00] the claim moves to partially paid.
+  assert.equal(parsed.applied, [
+    { claimId, previousStatus: before.status, status: 'partially-paid', recorded: ['F1:65'] },
+  ]);
+  const after = (await (await call(`/claims/${claimId}`)).json()) as {
+    status: string;
+    statusHistory: { category: string; code: string; status: string; date: string }[];
+  };
+  assert.is(after.status, 'partially-paid');
+  assert.equal(
+    after.statusHistory.map((h) => [h.category, h.code, h.status, h.date]),
+    [['F1', '65', 'partially-paid', '2026-04-15']],
+  );
 });
 
 test('every served request was audited with the actor, never a name', () => {

@@ -262,8 +262,12 @@ export function createBillingRoutes<P extends { sub: string }>(deps: BillingRout
   app.get('/claims/:id', (c) =>
     guard(c, 'billing:read', claim(c, 'billing:read'), async ({ claimId }) => {
       const stored = await store.getClaim(claimId!);
+      const [payments, statusHistory] = await Promise.all([
+        store.listPayments(claimId!),
+        store.listClaimStatus(claimId!),
+      ]);
 
-      return c.json({ ...stored, payments: await store.listPayments(claimId!) });
+      return c.json({ ...stored, payments, statusHistory });
     }),
   );
 
@@ -294,8 +298,14 @@ export function createBillingRoutes<P extends { sub: string }>(deps: BillingRout
     ),
   );
 
+  // [X12 277 005010X212] each claim's STC statuses go into its history; a finalized one
+  // moves the claim (paid, partially paid, denied). Answers naming no claim come back unmatched.
   app.post('/277', (c) =>
-    guard(c, 'billing:post', none, async () => c.json(parse277(await readX12(c)))),
+    guard(c, 'billing:post', none, async () => {
+      const answers = parse277(await readX12(c));
+
+      return c.json({ answers, ...(await store.applyClaimStatus(answers)) });
+    }),
   );
 
   app.post('/remittances', (c) =>

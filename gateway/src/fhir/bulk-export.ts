@@ -6,7 +6,9 @@ import type { Caller } from '../access/principal.js';
 import { GatewayError } from '../errors.js';
 import type { FhirRequest } from './context.js';
 import {
+  COHORT_TYPES,
   DIRECTORY_TYPES,
+  FINANCIAL_TYPES,
   RESOURCE_TYPES,
   isResourceType,
   type ResourceType,
@@ -35,7 +37,9 @@ export interface ExportStatus {
 }
 
 const LINES_PER_FILE = 10_000;
-const PATIENT_TYPES = RESOURCE_TYPES.filter((t) => !DIRECTORY_TYPES.includes(t));
+const PATIENT_TYPES = RESOURCE_TYPES.filter(
+  (t) => !DIRECTORY_TYPES.includes(t) && !COHORT_TYPES.includes(t) && !FINANCIAL_TYPES.includes(t),
+);
 
 /**
  * FHIR Bulk Data export [Bulk Data Access 2.0: $export]: jobs run in the background, write
@@ -63,7 +67,8 @@ export class BulkExporter {
       return [...PATIENT_TYPES];
     }
     const types = param.split(',').map((t) => t.trim());
-    const unknown = types.find((t) => !isResourceType(t));
+    // Financial types live in another part's store and are not exported.
+    const unknown = types.find((t) => !isResourceType(t) || FINANCIAL_TYPES.includes(t));
     if (unknown !== undefined) {
       throw new GatewayError('INVALID', `_type names an unsupported type: ${unknown}`);
     }

@@ -173,11 +173,150 @@ test('every write is validated against R4; errors are OperationOutcomes with the
   );
   assert.is(badDate.status, 422);
   assert.is((await status(fhir.read({ resourceType: 'Basic', id: 'x' }))).status, 404);
-  assert.is((await status(fhir.read({ resourceType: 'Observation', id: 'nope' }))).status, 404);
+  // Access before existence: a clinician, who may not see every patient, cannot tell an
+  // absent Observation from another patient's (both 403); a system client of every unit
+  // can (404). See FhirService.
+  assert.is((await status(fhir.read({ resourceType: 'Observation', id: 'nope' }))).status, 403);
+  const system = await t.login('system');
+  const absent = await fetch(`${t.url}/fhir/Observation/nope`, {
+    headers: { authorization: `Bearer ${system.access_token}` },
+  });
+  assert.is(absent.status, 404);
   const badParam = await status(
     fhir.search({ resourceType: 'Observation', searchParams: { 'not-a-param': 'x' } }),
   );
   assert.is(badParam.status, 400);
+});
+
+async function auditOf(res: Response) {
+  const { rows } = await t.db.query<{
+    action: string;
+    outcome: string;
+    patient_id: string | null;
+    detail: Any;
+  }>('select action, outcome, patient_id, detail from audit.events where request_id = $1', [
+    res.headers.get('x-request-id'),
+  ]);
+
+  return rows.map((r) => [r.action, r.outcome, r.patient_id, r.detail.code ?? null]);
+}
+
+test('every failed PHI access is audited with outcome failure (or denied) and the error code', async () => {
+  const clinician = await t.login('clinician');
+  const system = await t.login('system');
+  const call = (token: string, path: string, init: RequestInit = {}) =>
+    fetch(`${t.url}/fhir/${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/fhir+json',
+        ...(init.headers ?? {}),
+      },
+    });
+  const cases: [Response, number, unknown[][]][] = [
+    [
+      await call(system.access_token, 'Observation/nope'),
+      404,
+      [['read', 'failure', null, 'NOT_FOUND']],
+    ],
+    [await call(clinician.access_token, 'Observation/nope'), 403, [['read', 'denied', null, null]]],
+    [
+      await call(clinician.access_token, 'Observation', {
+        method: 'POST',
+        body: JSON.stringify({
+          resourceType: 'Observation',
+          subject: { reference: `Patient/${P}` },
+        }),
+      }),
+      422,
+      [['create', 'failure', P, 'VALIDATION']],
+    ],
+    [
+      await call(clinician.access_token, 'Observation', { method: 'POST', body: '{not json' }),
+      400,
+      [['create', 'failure', null, 'INVALID']],
+    ],
+    [
+      await call(clinician.access_token, `Patient/${P}`, {
+        method: 'PUT',
+        headers: { 'if-match': 'W/"999"' },
+        body: JSON.stringify({ resourceType: 'Patient', id: P }),
+      }),
+      412,
+      [['update', 'failure', P, 'PRECONDITION_FAILED']],
+    ],
+    [
+      await call(clinician.access_token, 'Observation?not-a-param=x'),
+      400,
+      [['search', 'failure', null, 'INVALID']],
+    ],
+    [
+      await call(system.access_token, `Observation?patient=${P}`, {
+        headers: { 'x-break-glass-reason': 'a system client tries the glass' },
+      }),
+      403,
+      [['break-glass', 'denied', null, null]],
+    ],
+  ];
+  for (const [res, expected, audit] of cases) {
+    assert.is(res.status, expected);
+    assert.equal(await auditOf(res), audit, `${res.status} ${res.url}`);
+  }
+});
+
+test('device readings page exactly: totals counted in SQL, next links, filters before the limit', async () => {
+  const P2 = 'paging-patient';
+  const system = await t.login('system');
+  await fhir.update({
+    resourceType: 'Patient',
+    id: P2,
+    body: { resourceType: 'Patient', id: P2 },
+    options: { headers: { 'x-break-glass-reason': 'set up a patient for paging' } },
+  });
+  await t.gateway.setPatientUnit(P2, 'ward-1');
+  const readings = Array.from({ length: 25 }, (_, i) =>
+    createObservation({
+      patient: P2,
+      device: { id: i % 2 === 0 ? 'ox-a' : 'ox-b', transport: 'simulated' },
+      code: 'heart-rate',
+      value: 60 + i,
+      unit: '/min',
+      effectiveAt: new Date(Date.UTC(2026, 2, 1, 0, i)).toISOString(),
+    }),
+  );
+  await t.vitals!.write({ agentId: 'agent-1', observations: readings });
+  const search = async (query: string) => {
+    const res = await fetch(`${t.url}/fhir/Observation?patient=${P2}&${query}`, {
+      headers: { authorization: `Bearer ${system.access_token}` },
+    });
+    assert.is(res.status, 200, query);
+
+    return (await res.json()) as Any;
+  };
+  const next = (b: Any) =>
+    b.link.find((l: Any) => l.relation === 'next')?.url as string | undefined;
+  const values = (b: Any) => b.entry.map((e: Any) => e.resource.valueQuantity.value);
+
+  const first = await search('_count=10');
+  assert.is(first.total, 25);
+  assert.equal(values(first), [84, 83, 82, 81, 80, 79, 78, 77, 76, 75]);
+  assert.ok(next(first), 'more readings than _count: a next link');
+  const third = await search('_count=10&_offset=20');
+  assert.equal(values(third), [64, 63, 62, 61, 60]);
+  assert.is(next(third), undefined);
+  assert.is((await search('_summary=count')).total, 25);
+  const ascending = await search('_count=3&_sort=date');
+  assert.equal(values(ascending), [60, 61, 62]);
+
+  const high = await search('value-quantity=gt80&_count=2');
+  assert.is(high.total, 4, 'value-quantity filters before the page is cut');
+  assert.equal(values(high), [84, 83]);
+  assert.ok(next(high));
+  const dated = await search('date=ge2026-03-01T00:20:00Z&_count=2');
+  assert.is(dated.total, 5);
+  // A parameter the store cannot filter on is matched in memory over every candidate.
+  const byDevice = await search('status=final&value-quantity=lt62&_count=1');
+  assert.is(byDevice.total, 2);
 });
 
 test('search: token, date prefixes, quantity, _sort, _count paging, POST _search, _summary', async () => {

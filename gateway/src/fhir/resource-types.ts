@@ -21,6 +21,9 @@ export const RESOURCE_TYPES = [
   'Consent',
   'Communication',
   'Group',
+  'Claim',
+  'ClaimResponse',
+  'ExplanationOfBenefit',
 ] as const;
 
 /** One of {@link RESOURCE_TYPES}. */
@@ -40,7 +43,23 @@ export const DIRECTORY_TYPES: readonly ResourceType[] = [
   'PractitionerRole',
   'Organization',
   'Location',
-  'Group',
+];
+
+/**
+ * Types that list many patients (a Group's members): outside any one patient's
+ * compartment, yet PHI, so only `it-admin` (who keeps cohorts) and `system` clients (who
+ * export them) touch them.
+ */
+export const COHORT_TYPES: readonly ResourceType[] = ['Group'];
+
+/**
+ * Financial types another part keeps (billing's claims and their adjudication), served
+ * read-only (read and search) from the source it registers with the FHIR service.
+ */
+export const FINANCIAL_TYPES: readonly ResourceType[] = [
+  'Claim',
+  'ClaimResponse',
+  'ExplanationOfBenefit',
 ];
 
 /** Types whose top-level identifying fields are encrypted at rest. */
@@ -65,6 +84,9 @@ const PATIENT_PATHS: Partial<Record<ResourceType, string>> = {
   Coverage: 'beneficiary',
   Consent: 'patient',
   Communication: 'subject',
+  Claim: 'patient',
+  ClaimResponse: 'patient',
+  ExplanationOfBenefit: 'patient',
 };
 
 /** Whether `type` is served. */

@@ -8,11 +8,26 @@ import type { FhirRequest } from './context.js';
 import { validate } from './definitions.js';
 import type { FhirRepository, HistoryEntry, StoredRow } from './repository.js';
 import { isResourceType, patientOf, type Resource, type ResourceType } from './resource-types.js';
+import { FhirSources } from './sources.js';
 import { VITALS_ID_PREFIX, toVitalSignsObservation, type VitalsSource } from './vitals.js';
+
+/** Where an interaction's failure record points: the resource and, once known, its patient. */
+export interface AuditTarget {
+  resource: string;
+  patientId?: string | null | undefined;
+}
 
 /**
  * The FHIR interactions with access control and audit around the repository: every call
- * checks scope, role and patient, and writes one audit record whatever the outcome.
+ * checks scope, role and patient, and writes one audit record whatever the outcome
+ * (`success`, `denied`, or `failure` with the error code).
+ *
+ * Access is checked before existence. A resource that exists is checked against its own
+ * patient compartment; for one that does not, a caller who may see every patient of the
+ * type (billing, a system client of every unit, a clinician after break-the-glass, anyone
+ * on directory types) gets 404, and anyone else gets the same 403 as for another patient's
+ * resource, so an outsider cannot tell "absent" from "not yours". A deleted resource answers
+ * 410 only after the access check on the patient it belonged to.
  *
  * @example
  * ```ts
@@ -24,6 +39,9 @@ export class FhirService {
   readonly policy: AccessPolicy;
   readonly audit: AuditFn;
   readonly vitals: VitalsSource | undefined;
+  readonly #audited = new WeakSet<object>();
+  /** Other parts' read-only types (billing's claims), registered before the first request. */
+  readonly sources = new FhirSources();
 
   constructor(deps: {
     repo: FhirRepository;
@@ -39,7 +57,7 @@ export class FhirService {
 
   /** Checks the type is served; `NOT_FOUND` otherwise. */
   typeOf(type: string): ResourceType {
-    if (!isResourceType(type)) {
+    if (!isResourceType(type) || !this.sources.serves(type)) {
       throw new GatewayError('NOT_FOUND', `resource type ${type} is not supported`);
     }
 
@@ -70,6 +88,45 @@ export class FhirService {
     } catch (error) {
       if (error instanceof GatewayError && error.code === 'FORBIDDEN') {
         await this.record(req, interaction, reference, patientId, 'denied');
+        this.#audited.add(error);
+      }
+      throw error;
+    }
+  }
+
+  /** Whether an error was already written to the audit trail (a denial, a failure). */
+  wasAudited(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.#audited.has(error);
+  }
+
+  /** Notes that `error` is already in the audit trail, so no layer audits it twice. */
+  markAudited(error: object): void {
+    this.#audited.add(error);
+  }
+
+  /**
+   * Runs one interaction and, when it throws an error not yet audited, writes a `failure`
+   * record (a `denied` one for `FORBIDDEN`) naming the error code, then rethrows.
+   * `work` may fill in the target's patient as soon as it learns it.
+   */
+  async withAudit<T>(
+    req: FhirRequest,
+    action: string,
+    target: AuditTarget,
+    work: (target: AuditTarget) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work(target);
+    } catch (error) {
+      if (!this.wasAudited(error)) {
+        const code = error instanceof GatewayError ? error.code : 'INTERNAL';
+        const outcome = code === 'FORBIDDEN' ? 'denied' : 'failure';
+        await this.record(req, action, target.resource, target.patientId, outcome, undefined, {
+          code,
+        });
+        if (typeof error === 'object' && error !== null) {
+          this.#audited.add(error);
+        }
       }
       throw error;
     }
@@ -121,84 +178,129 @@ export class FhirService {
     });
   }
 
-  async #owner(
+  async #find(
     type: ResourceType,
     id: string,
-  ): Promise<{ patientId: string | null; vitals?: Resource; row?: StoredRow }> {
+  ): Promise<{ patientId: string | null; external?: Resource; row?: StoredRow } | undefined> {
+    const source = this.sources.get(type);
+    if (source !== undefined) {
+      const sourced = await source.read(type, id);
+
+      return sourced === undefined
+        ? undefined
+        : { patientId: sourced.patientId, external: sourced.resource };
+    }
     if (type === 'Observation' && id.startsWith(VITALS_ID_PREFIX) && this.vitals !== undefined) {
       const reading = await this.vitals.get(id.slice(VITALS_ID_PREFIX.length));
-      if (reading === undefined) {
-        throw new GatewayError('NOT_FOUND', `${type}/${id} not found`);
-      }
 
-      return { patientId: reading.patient, vitals: toVitalSignsObservation(reading) };
+      return reading === undefined
+        ? undefined
+        : { patientId: reading.patient, external: toVitalSignsObservation(reading) };
     }
     const row = await this.repo.current(type, id);
-    if (row === undefined) {
-      throw new GatewayError('NOT_FOUND', `${type}/${id} not found`);
+
+    return row === undefined ? undefined : { patientId: row.patient_id ?? null, row };
+  }
+
+  /**
+   * Finds a resource and checks access to it, access first: see the class comment for
+   * what a caller learns about a resource that does not exist.
+   */
+  async #locate(
+    req: FhirRequest,
+    interaction: Interaction,
+    type: ResourceType,
+    id: string,
+    target: AuditTarget,
+  ): Promise<{ patientId: string | null; purpose: string; external?: Resource; row?: StoredRow }> {
+    const reference = `${type}/${id}`;
+    this.sources.checkReadOnly(type, interaction);
+    const found = await this.#find(type, id);
+    if (found !== undefined) {
+      target.patientId = found.patientId;
+      const purpose = await this.guard(req, interaction, type, reference, found.patientId);
+
+      return { ...found, purpose };
     }
 
-    return { patientId: row.patient_id ?? null, row };
+    try {
+      this.policy.checkType(req.caller, type, interaction);
+      if (!(await this.policy.seesEveryPatient(req.caller, type))) {
+        // The very refusal an existing resource of another patient gets.
+        throw new GatewayError('FORBIDDEN', 'no access to this patient');
+      }
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'FORBIDDEN') {
+        await this.record(req, interaction, reference, undefined, 'denied');
+        this.#audited.add(error);
+      }
+      throw error;
+    }
+
+    throw new GatewayError('NOT_FOUND', `${reference} not found`);
   }
 
   /** read */
-  async read(req: FhirRequest, typeName: string, id: string): Promise<Resource> {
-    const type = this.typeOf(typeName);
-    const owner = await this.#owner(type, id);
-    const purpose = await this.guard(req, 'read', type, `${type}/${id}`, owner.patientId);
-    const resource = owner.vitals ?? this.repo.open(owner.row as StoredRow);
-    await this.record(req, 'read', `${type}/${id}`, owner.patientId, 'success', purpose);
+  read(req: FhirRequest, typeName: string, id: string): Promise<Resource> {
+    return this.withAudit(req, 'read', { resource: `${typeName}/${id}` }, async (target) => {
+      const type = this.typeOf(typeName);
+      const found = await this.#locate(req, 'read', type, id, target);
+      const resource = found.external ?? this.repo.open(found.row as StoredRow);
+      await this.record(req, 'read', target.resource, found.patientId, 'success', found.purpose);
 
-    return resource;
+      return resource;
+    });
   }
 
   /** vread */
-  async vread(req: FhirRequest, typeName: string, id: string, version: number): Promise<Resource> {
-    const type = this.typeOf(typeName);
-    const owner = await this.#owner(type, id);
-    const purpose = await this.guard(req, 'vread', type, `${type}/${id}`, owner.patientId);
-    const resource = owner.vitals ?? (await this.repo.vread(type, id, version));
-    await this.record(
-      req,
-      'vread',
-      `${type}/${id}/_history/${version}`,
-      owner.patientId,
-      'success',
-      purpose,
-    );
+  vread(req: FhirRequest, typeName: string, id: string, version: number): Promise<Resource> {
+    const ref = `${typeName}/${id}/_history/${version}`;
 
-    return resource;
+    return this.withAudit(req, 'vread', { resource: ref }, async (target) => {
+      const type = this.typeOf(typeName);
+      const found = await this.#locate(req, 'vread', type, id, target);
+      const resource = found.external ?? (await this.repo.vread(type, id, version));
+      await this.record(req, 'vread', ref, found.patientId, 'success', found.purpose);
+
+      return resource;
+    });
   }
 
   /** history of one instance */
-  async history(req: FhirRequest, typeName: string, id: string): Promise<HistoryEntry[]> {
-    const type = this.typeOf(typeName);
-    const owner = await this.#owner(type, id);
-    const purpose = await this.guard(req, 'history', type, `${type}/${id}`, owner.patientId);
-    const entries = await this.repo.history(type, id);
-    await this.record(req, 'history', `${type}/${id}`, owner.patientId, 'success', purpose);
+  history(req: FhirRequest, typeName: string, id: string): Promise<HistoryEntry[]> {
+    return this.withAudit(req, 'history', { resource: `${typeName}/${id}` }, async (target) => {
+      const type = this.typeOf(typeName);
+      const found = await this.#locate(req, 'history', type, id, target);
+      const entries = await this.repo.history(type, id);
+      await this.record(req, 'history', target.resource, found.patientId, 'success', found.purpose);
 
-    return entries;
+      return entries;
+    });
   }
 
   /** create */
-  async create(req: FhirRequest, typeName: string, body: Resource): Promise<Resource> {
-    const type = this.typeOf(typeName);
-    if (body.resourceType !== type) {
-      throw new GatewayError('INVALID', `body is a ${String(body.resourceType)}, not a ${type}`);
-    }
-    const patientId = type === 'Patient' ? null : patientOf(body);
-    const purpose = await this.guard(req, 'create', type, type, patientId);
-    validate({ ...body, id: undefined });
-    const saved = await this.repo.create({ ...body, id: undefined });
-    const savedPatient = type === 'Patient' ? saved.id : patientId;
-    await this.record(req, 'create', `${type}/${saved.id ?? ''}`, savedPatient, 'success', purpose);
+  create(req: FhirRequest, typeName: string, body: Resource): Promise<Resource> {
+    return this.withAudit(req, 'create', { resource: typeName }, async (target) => {
+      const type = this.typeOf(typeName);
+      this.sources.checkReadOnly(type, 'create');
+      if (body.resourceType !== type) {
+        throw new GatewayError('INVALID', `body is a ${String(body.resourceType)}, not a ${type}`);
+      }
+      const patientId = type === 'Patient' ? null : patientOf(body);
+      target.patientId = patientId;
+      const purpose = await this.guard(req, 'create', type, type, patientId);
+      validate({ ...body, id: undefined });
+      const saved = await this.repo.create({ ...body, id: undefined });
+      const savedPatient = type === 'Patient' ? saved.id : patientId;
+      const ref = `${type}/${saved.id ?? ''}`;
+      await this.record(req, 'create', ref, savedPatient, 'success', purpose);
 
-    return saved;
+      return saved;
+    });
   }
 
   /** update (PUT), creating under the client's id when absent */
-  async update(
+  update(
     req: FhirRequest,
     typeName: string,
     id: string,
@@ -206,59 +308,68 @@ export class FhirService {
     ifMatch: number | undefined,
     interaction: 'update' | 'patch' = 'update',
   ): Promise<{ resource: Resource; created: boolean }> {
-    const type = this.typeOf(typeName);
-    if (body.resourceType !== type || body.id !== id) {
-      throw new GatewayError('INVALID', 'body resourceType and id must match the URL');
-    }
-    const before = await this.repo.ownerOf(type, id);
-    if (before !== undefined && before.patientId !== null) {
-      await this.guard(req, interaction, type, `${type}/${id}`, before.patientId);
-    }
-    const patientId = patientOf(body) ?? null;
-    const purpose = await this.guard(req, interaction, type, `${type}/${id}`, patientId);
-    validate(body);
-    const method = interaction === 'patch' ? 'PATCH' : 'PUT';
-    const result = await this.repo.update(body, { ifMatch, method });
-    await this.record(req, interaction, `${type}/${id}`, patientId, 'success', purpose);
+    const ref = `${typeName}/${id}`;
 
-    return result;
+    return this.withAudit(req, interaction, { resource: ref }, async (target) => {
+      const type = this.typeOf(typeName);
+      this.sources.checkReadOnly(type, interaction);
+      if (body.resourceType !== type || body.id !== id) {
+        throw new GatewayError('INVALID', 'body resourceType and id must match the URL');
+      }
+      const before = await this.repo.ownerOf(type, id);
+      if (before !== undefined && before.patientId !== null) {
+        target.patientId = before.patientId;
+        await this.guard(req, interaction, type, ref, before.patientId);
+      }
+      const patientId = patientOf(body) ?? null;
+      target.patientId = patientId;
+      const purpose = await this.guard(req, interaction, type, ref, patientId);
+      validate(body);
+      const method = interaction === 'patch' ? 'PATCH' : 'PUT';
+      const result = await this.repo.update(body, { ifMatch, method });
+      await this.record(req, interaction, ref, patientId, 'success', purpose);
+
+      return result;
+    });
   }
 
   /** patch with a JSON Patch document [RFC 6902] */
-  async patch(
+  patch(
     req: FhirRequest,
     typeName: string,
     id: string,
     operations: unknown,
     ifMatch: number | undefined,
   ): Promise<Resource> {
-    const type = this.typeOf(typeName);
-    if (!Array.isArray(operations)) {
-      throw new GatewayError('INVALID', 'a JSON Patch body is an array of operations');
-    }
-    const owner = await this.#owner(type, id);
-    await this.guard(req, 'patch', type, `${type}/${id}`, owner.patientId);
-    const current = await this.repo.read(type, id);
-    let patched: Resource;
-    try {
-      const ops = operations as jsonpatch.Operation[];
-      patched = jsonpatch.applyPatch(structuredClone(current), ops, true, false).newDocument;
-    } catch (error) {
-      throw new GatewayError('INVALID', 'the JSON Patch does not apply', { cause: error });
-    }
-    const version = ifMatch ?? Number(current.meta?.versionId);
-    const body = { ...patched, resourceType: type, id, meta: { ...(patched.meta ?? {}) } };
-    const { resource } = await this.update(req, type, id, body, version, 'patch');
+    return this.withAudit(req, 'patch', { resource: `${typeName}/${id}` }, async (target) => {
+      const type = this.typeOf(typeName);
+      await this.#locate(req, 'patch', type, id, target);
+      if (!Array.isArray(operations)) {
+        throw new GatewayError('INVALID', 'a JSON Patch body is an array of operations');
+      }
+      const current = await this.repo.read(type, id);
+      let patched: Resource;
+      try {
+        const ops = operations as jsonpatch.Operation[];
+        patched = jsonpatch.applyPatch(structuredClone(current), ops, true, false).newDocument;
+      } catch (error) {
+        throw new GatewayError('INVALID', 'the JSON Patch does not apply', { cause: error });
+      }
+      const version = ifMatch ?? Number(current.meta?.versionId);
+      const body = { ...patched, resourceType: type, id, meta: { ...(patched.meta ?? {}) } };
+      const { resource } = await this.update(req, type, id, body, version, 'patch');
 
-    return resource;
+      return resource;
+    });
   }
 
   /** delete */
-  async delete(req: FhirRequest, typeName: string, id: string): Promise<void> {
-    const type = this.typeOf(typeName);
-    const owner = await this.#owner(type, id);
-    const purpose = await this.guard(req, 'delete', type, `${type}/${id}`, owner.patientId);
-    await this.repo.delete(type, id);
-    await this.record(req, 'delete', `${type}/${id}`, owner.patientId, 'success', purpose);
+  delete(req: FhirRequest, typeName: string, id: string): Promise<void> {
+    return this.withAudit(req, 'delete', { resource: `${typeName}/${id}` }, async (target) => {
+      const type = this.typeOf(typeName);
+      const found = await this.#locate(req, 'delete', type, id, target);
+      await this.repo.delete(type, id);
+      await this.record(req, 'delete', target.resource, found.patientId, 'success', found.purpose);
+    });
   }
 }

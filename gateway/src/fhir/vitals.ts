@@ -3,20 +3,39 @@ import type { Queryable } from '@sparkden/alerting';
 
 import type { Resource } from './resource-types.js';
 
-/** A query for readings of the vitals store. */
-export interface VitalsQuery {
+/** One bound on a reading's value: `op` compares the value with `value` (in `unit`). */
+export interface ValueBound {
+  op: '=' | '<>' | '>' | '<' | '>=' | '<=' | 'ap';
+  value: number;
+  /** A UCUM code the reading's unit must equal; any when absent. */
+  unit?: string | undefined;
+}
+
+/** A filter on readings of the vitals store; every field narrows, absent ones do not. */
+export interface VitalsFilter {
   patientId?: string | undefined;
   /** LOINC codes; any when absent. */
   loinc?: string[] | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
-  /** Newest first, at most this many. */
+  /** Reading statuses (`final`, `preliminary`, …), any of them. */
+  status?: string[] | undefined;
+  /** Each inner list is OR, the outer list AND [FHIR R4 search 3.1.1.5]. */
+  value?: ValueBound[][] | undefined;
+}
+
+/** A query for readings of the vitals store: a filter and one page of it. */
+export interface VitalsQuery extends VitalsFilter {
+  /** At most this many, newest first (oldest first with `ascending`). */
   limit: number;
+  ascending?: boolean | undefined;
 }
 
 /** Read access to device readings (the alerting engine's vitals store). */
 export interface VitalsSource {
   find(query: VitalsQuery): Promise<Reading[]>;
+  /** How many readings match, counted by the store itself. */
+  count(filter: VitalsFilter): Promise<number>;
   get(id: string): Promise<Reading | undefined>;
 }
 
@@ -148,18 +167,58 @@ export function sqlVitalsSource(db: Queryable): VitalsSource {
       quality: r.quality,
     }) as Reading;
 
+  const where = (q: VitalsFilter) => {
+    const values: unknown[] = [
+      q.patientId ?? null,
+      q.loinc ?? null,
+      q.from ?? null,
+      q.to ?? null,
+      q.status ?? null,
+    ];
+    const add = (v: unknown) => `$${values.push(v)}`;
+    const conditions = [
+      '($1::text is null or patient = $1)',
+      '($2::text[] is null or loinc = any($2))',
+      '($3::timestamptz is null or effective_at >= $3)',
+      '($4::timestamptz is null or effective_at <= $4)',
+      '($5::text[] is null or status = any($5))',
+    ];
+    for (const any of q.value ?? []) {
+      const alternatives = any.map((b) => {
+        const v = add(b.value);
+        const compare =
+          b.op === 'ap'
+            ? `value between ${v}::float8 * 0.9 and ${v}::float8 * 1.1`
+            : `value ${b.op} ${v}::float8`;
+
+        return b.unit === undefined ? compare : `(${compare} and unit = ${add(b.unit)})`;
+      });
+      conditions.push(alternatives.length === 0 ? 'false' : `(${alternatives.join(' or ')})`);
+    }
+
+    return { sql: conditions.join(' and '), values, add };
+  };
+
   return {
     async find(q) {
+      const { sql, values, add } = where(q);
+      const limit = add(q.limit);
       const { rows } = await db.query<ReadingRow>(
-        `select * from vitals.observation
-         where ($1::text is null or patient = $1) and ($2::text[] is null or loinc = any($2))
-           and ($3::timestamptz is null or effective_at >= $3)
-           and ($4::timestamptz is null or effective_at <= $4)
-         order by effective_at desc limit $5`,
-        [q.patientId ?? null, q.loinc ?? null, q.from ?? null, q.to ?? null, q.limit],
+        `select * from vitals.observation where ${sql}
+         order by effective_at ${q.ascending === true ? 'asc' : 'desc'}, id limit ${limit}`,
+        values,
       );
 
       return rows.map(toReading);
+    },
+    async count(q) {
+      const { sql, values } = where(q);
+      const { rows } = await db.query<{ n: number | string }>(
+        `select count(*)::int8 as n from vitals.observation where ${sql}`,
+        values,
+      );
+
+      return Number(rows[0]?.n ?? 0);
     },
     async get(id) {
       if (!/^[0-9a-f-]{36}$/i.test(id)) {

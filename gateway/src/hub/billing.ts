@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '@sparkden/alerting';
 import { readFileSync } from 'node:fs';
+import type { Context } from 'hono';
 import type { Logger } from 'pino';
 
 import {
@@ -13,6 +14,7 @@ import {
 } from '../billing/index.js';
 import type { Gateway } from '../gateway.js';
 import type { GatewayEnv } from '../http/env.js';
+import { billingFhirSource } from './billing-fhir.js';
 
 const DEMO_CONFIG = new URL('./billing-demo-config.json', import.meta.url);
 
@@ -59,7 +61,8 @@ export function sqlDeviceDays(db: Queryable, timeZone = 'UTC'): DeviceDaysSource
 
 /**
  * Mounts the billing API at `/api/billing`: RPM and telehealth coding from the device data,
- * the minutes ledger, claims out as X12 837P, remittances and eligibility in.
+ * the minutes ledger, claims out as X12 837P, remittances and eligibility in; and serves
+ * claims as FHIR `Claim`, `ClaimResponse` and `ExplanationOfBenefit` (read, search).
  *
  * @throws {BillingError} `INVALID_CONFIG` naming each bad field of the configuration.
  */
@@ -74,20 +77,29 @@ export async function mountBilling(options: MountBillingOptions): Promise<Billin
     patients: options.patients,
   });
   const { gateway } = options;
+  gateway.registerFhirSource(billingFhirSource(store));
   gateway.mount(
     '/api/billing',
     createBillingRoutes({
       service,
-      authorize: (c, action, scope) => gateway.authorize(c, `billing.${action}`, scope),
+      authorize: async (c, action, scope) => {
+        const caller = await gateway.authorize(c, `billing.${action}`, scope);
+        // Kept for the audit record below, which names the caller's real role.
+        (c as Context<GatewayEnv>).set('caller', caller);
+
+        return caller;
+      },
       audit: async (c, record) => {
-        const caller = (c.var as Partial<GatewayEnv['Variables']>).caller;
+        const vars = c.var as Partial<GatewayEnv['Variables']>;
         await gateway.audit({
           action: `billing.${record.action}`,
-          actor: { sub: record.actor, role: caller?.role ?? 'billing' },
+          actor: { sub: record.actor, role: vars.caller?.role ?? 'billing' },
           resource: record.claimId === undefined ? 'Claim' : `Claim/${record.claimId}`,
           patientId: record.patientId,
           outcome: record.outcome,
           purpose: 'HPAYMT',
+          source: vars.clientAddress,
+          requestId: vars.requestId,
         });
       },
     }),

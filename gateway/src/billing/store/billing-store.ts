@@ -5,6 +5,13 @@ import type { CodeSuggestion } from '../coding/suggestion.js';
 import { BillingError } from '../errors.js';
 import type { ControlNumbers } from '../x12/envelope.js';
 import { parse835 } from '../x12/remit-835.js';
+import type { ClaimStatusAnswer } from '../x12/claim-status.js';
+import {
+  applyClaimStatus,
+  listClaimStatus,
+  type ClaimStatusEntry,
+  type ClaimStatusSummary,
+} from './claim-status-store.js';
 import { LedgerStore } from './ledger-store.js';
 import { billingMigrations } from './migrations.js';
 import { postRemittance, type PostingSummary } from './post-remittance.js';
@@ -135,6 +142,36 @@ export class BillingStore {
     return rows.map(toStoredClaim);
   }
 
+  /**
+   * One page of claims, newest first, and how many match in all: of one patient, with
+   * these ids, and (`withPayments`) only those a remittance has paid or denied.
+   */
+  async pageClaims(filter: {
+    patientId?: string | undefined;
+    ids?: string[] | undefined;
+    withPayments?: boolean;
+    limit: number;
+    offset: number;
+  }): Promise<{ claims: StoredClaim[]; total: number }> {
+    const where = `($1::text is null or c.patient_id = $1) and ($2::text[] is null or c.id = any($2))
+      and (not $3 or exists (select 1 from billing.payments p where p.claim_id = c.id))`;
+    const values = [filter.patientId ?? null, filter.ids ?? null, filter.withPayments === true];
+    const counted = await this.#db.query<{ n: number | string }>(
+      `select count(*)::int8 as n from billing.claims c where ${where}`,
+      values,
+    );
+    const { rows } =
+      filter.limit === 0
+        ? { rows: [] as ClaimRow[] }
+        : await this.#db.query<ClaimRow>(
+            `select c.* from billing.claims c where ${where}
+             order by c.created_at desc, c.id desc limit $4 offset $5`,
+            [...values, filter.limit, filter.offset],
+          );
+
+    return { claims: rows.map(toStoredClaim), total: Number(counted.rows[0]?.n ?? 0) };
+  }
+
   /** Keeps the 837 sent for a claim under its interchange control number; marks it submitted. */
   async saveSubmission(claimId: string, control: ControlNumbers, x12: string): Promise<void> {
     await this.#db.transaction(async (tx) => {
@@ -147,6 +184,16 @@ export class BillingStore {
         [claimId, this.#now()],
       );
     });
+  }
+
+  /** Applies a parsed 277 to the claims it names, with status history; one transaction. */
+  applyClaimStatus(answers: readonly ClaimStatusAnswer[]): Promise<ClaimStatusSummary> {
+    return applyClaimStatus(this.#db, answers, this.#now());
+  }
+
+  /** Every status a payer reported for a claim, oldest first. */
+  listClaimStatus(claimId: string): Promise<ClaimStatusEntry[]> {
+    return listClaimStatus(this.#db, claimId);
   }
 
   /** The last 837 built for a claim, if any. */

@@ -121,4 +121,24 @@ export const billingMigrations: readonly Migration[] = [
         create index on billing.worklist (resolved_at);
       `),
   },
+  {
+    name: '0004-claim-status-history',
+    up: (q) =>
+      q.exec(`
+        -- Every status a payer reported for a claim (277 STC), and what it moved the claim to.
+        create table billing.claim_status_history (
+          id bigserial primary key,
+          claim_id text not null references billing.claims (id),
+          source text not null,
+          category text not null,
+          code text not null,
+          entity text,
+          status_date date,
+          previous_status text not null,
+          new_status text not null,
+          recorded_at timestamptz not null
+        );
+        create index on billing.claim_status_history (claim_id, id);
+      `),
+  },
 ];

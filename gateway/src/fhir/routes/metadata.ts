@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { GatewayEnv } from '../../http/env.js';
 import { searchParametersOf } from '../definitions.js';
 import { INDEXED_TYPES } from '../index-values.js';
-import { RESOURCE_TYPES } from '../resource-types.js';
+import { FINANCIAL_TYPES, type ResourceType } from '../resource-types.js';
 import { sendJson } from './http.js';
 
 const INTERACTIONS = [
@@ -22,8 +22,15 @@ const INTERACTIONS = [
  * string, token, reference, date, quantity, number and uri ones, which the index serves),
  * operations and security this server supports.
  */
-export function capabilityStatement(base: string, issuer: string): Record<string, unknown> {
-  const resource = RESOURCE_TYPES.map((type) => {
+export function capabilityStatement(
+  base: string,
+  issuer: string,
+  types: readonly ResourceType[],
+): Record<string, unknown> {
+  const resource = types.map((type) => {
+    if (FINANCIAL_TYPES.includes(type)) {
+      return readOnlyResource(type);
+    }
     const params = Object.entries(searchParametersOf(type))
       .filter(
         ([code, p]) =>
@@ -121,13 +128,38 @@ export function capabilityStatement(base: string, issuer: string): Record<string
   };
 }
 
-/** `GET /metadata` (no token needed [FHIR R4 http 3.1.0.13]). */
-export function metadataRoutes(base: string | undefined, issuer: string): Hono<GatewayEnv> {
+// A type another part keeps: read and search by patient and _id, nothing else.
+function readOnlyResource(type: ResourceType): Record<string, unknown> {
+  return {
+    type,
+    versioning: 'no-version',
+    readHistory: false,
+    updateCreate: false,
+    conditionalCreate: false,
+    conditionalUpdate: false,
+    conditionalDelete: 'not-supported',
+    interaction: [{ code: 'read' }, { code: 'search-type' }],
+    searchParam: [
+      { name: '_id', type: 'token' },
+      { name: 'patient', type: 'reference' },
+    ],
+  };
+}
+
+/**
+ * `GET /metadata` (no token needed [FHIR R4 http 3.1.0.13]); `types` is asked on the first
+ * request, after every part has registered what it serves.
+ */
+export function metadataRoutes(
+  base: string | undefined,
+  issuer: string,
+  types: () => readonly ResourceType[],
+): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   let cached: Record<string, unknown> | undefined;
 
   app.get('/metadata', (c) => {
-    cached ??= capabilityStatement(base ?? `${new URL(c.req.url).origin}/fhir`, issuer);
+    cached ??= capabilityStatement(base ?? `${new URL(c.req.url).origin}/fhir`, issuer, types());
 
     return sendJson(c, cached);
   });

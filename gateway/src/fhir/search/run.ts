@@ -1,78 +1,121 @@
-import { matchesSearchRequest, parseSearchRequest } from '@medplum/core';
-
 import type { FieldCipher } from '../../crypto/field-cipher.js';
 import { searchsetBundle, shapeResource, type Bundle } from '../bundle.js';
 import type { FhirRequest } from '../context.js';
-import { normalizeReference, precisionRange } from '../index-values.js';
+import { GatewayError } from '../../errors.js';
+import { normalizeReference } from '../index-values.js';
 import type { StoredRow } from '../repository.js';
 import { patientIdOf, patientOf, type Resource, type ResourceType } from '../resource-types.js';
 import type { FhirService } from '../service.js';
-import { toVitalSignsObservation, type VitalsQuery } from '../vitals.js';
+import type { VitalsSource } from '../vitals.js';
 import { compileSearch, type CompiledSearch } from './compile.js';
-
-const LOINC = 'http://loinc.org';
+import { sourcedSearch } from './sourced.js';
+import { findVitals } from './vitals-search.js';
 
 /**
  * Runs a FHIR search for the caller: scope and role checks, the caller's patient
  * restriction folded into the SQL, Observation results merged with device readings,
- * `_include`, `_summary` and paging; one audit record per patient in the page.
+ * `_include`, `_summary` and paging; one audit record per patient in the page, and one
+ * `failure` (or `denied`) record when the search is refused.
+ *
+ * A search that merges device readings (an Observation search naming one patient) is in
+ * date order (`-date` unless `_sort=date`); both sources count their matches in SQL and
+ * give at most `_offset + _count` rows, so the total and the paging links are exact.
  *
  * @example
  * ```ts
  * const bundle = await runSearch(fhir, cipher, request, 'Observation', [['patient', 'p1']]);
  * ```
  */
-export async function runSearch(
+export function runSearch(
   fhir: FhirService,
   cipher: FieldCipher,
   req: FhirRequest,
   typeName: string,
   entries: [string, string][],
 ): Promise<Bundle> {
-  const type = fhir.typeOf(typeName);
-  try {
-    fhir.policy.checkType(req.caller, type, 'search');
-  } catch (error) {
-    await fhir.record(req, 'search', type, undefined, 'denied');
-    throw error;
-  }
-  const compiled = compileSearch(cipher, type, entries);
-  const restriction = await fhir.policy.searchRestriction(req.caller, type, compiled.sql);
-  if (restriction !== undefined) {
-    compiled.conditions.push(restriction);
-  }
+  return fhir.withAudit(req, 'search', { resource: typeName }, async () => {
+    const type = fhir.typeOf(typeName);
+    try {
+      fhir.policy.checkType(req.caller, type, 'search');
+    } catch (error) {
+      await fhir.record(req, 'search', type, undefined, 'denied');
+      fhir.markAudited(error as object);
+      throw error;
+    }
+    const source = fhir.sources.get(type);
+    if (source !== undefined) {
+      const found = await sourcedSearch(fhir, req, type, source, entries);
+      await auditPage(
+        fhir,
+        req,
+        type,
+        found.page.map((r) => r.resource),
+        found.total,
+      );
 
-  const vitals = await vitalsFor(fhir, req, compiled, entries);
-  const window = vitals === undefined ? compiled.count : compiled.offset + compiled.count;
-  const { rows, total } = await queryPage(
-    fhir,
-    compiled,
-    vitals === undefined ? compiled.offset : 0,
-    window,
-  );
-  let matches = rows.map((row) => fhir.repo.toResource(row));
-  let grandTotal = total;
-  if (vitals !== undefined) {
-    matches = [...matches, ...vitals]
-      .sort((a, b) => timeOf(b).localeCompare(timeOf(a)))
-      .slice(compiled.offset, compiled.offset + compiled.count);
-    grandTotal += vitals.length;
-  }
-  const includes = await includesOf(fhir, req, compiled, matches);
-  await auditPage(fhir, req, type, [...matches, ...includes], grandTotal);
+      return found.bundle;
+    }
+    const patient = vitalsPatientOf(fhir, req, type, entries);
+    const merged = patient !== undefined;
+    const compiled = compileSearch(cipher, type, merged ? inDateOrder(entries) : entries);
+    const restriction = await fhir.policy.searchRestriction(req.caller, type, compiled.sql);
+    if (restriction !== undefined) {
+      compiled.conditions.push(restriction);
+    }
 
-  const shape = (r: Resource) => shapeResource(r, compiled.summary, compiled.elements);
+    const page = merged
+      ? await mergedPage(fhir, req, compiled, patient, ascending(entries))
+      : await manualPage(fhir, compiled);
+    const includes = await includesOf(fhir, req, compiled, page.matches);
+    await auditPage(fhir, req, type, [...page.matches, ...includes], page.total);
 
-  return searchsetBundle({
-    base: req.base,
-    type,
-    used: compiled.used,
-    total: grandTotal,
-    count: compiled.count,
-    offset: compiled.offset,
-    matches: compiled.summary === 'count' ? [] : matches.map(shape),
-    includes: compiled.summary === 'count' ? [] : includes.map(shape),
+    const shape = (r: Resource) => shapeResource(r, compiled.summary, compiled.elements);
+
+    return searchsetBundle({
+      base: req.base,
+      type,
+      used: compiled.used,
+      total: page.total,
+      count: compiled.count,
+      offset: compiled.offset,
+      matches: compiled.summary === 'count' ? [] : page.matches.map(shape),
+      includes: compiled.summary === 'count' ? [] : includes.map(shape),
+    });
   });
+}
+
+interface Page {
+  matches: Resource[];
+  total: number;
+}
+
+async function manualPage(fhir: FhirService, c: CompiledSearch): Promise<Page> {
+  const { rows, total } = await queryPage(fhir, c, c.offset, c.count);
+
+  return { matches: rows.map((row) => fhir.repo.toResource(row)), total };
+}
+
+// Both sources give their first offset + count rows in the same order; the page is cut
+// from their merge, and the total is the sum of both counts.
+async function mergedPage(
+  fhir: FhirService,
+  req: FhirRequest,
+  c: CompiledSearch,
+  patientId: string,
+  asc: boolean,
+): Promise<Page> {
+  const window = c.summary === 'count' ? 0 : c.offset + c.count;
+  const manual = await queryPage(fhir, c, 0, window);
+  const vitals = (await mayRead(fhir, req, patientId))
+    ? await findVitals(fhir.vitals as VitalsSource, patientId, c.used, window, asc)
+    : { readings: [], total: 0 };
+  const order = (a: Resource, b: Resource) =>
+    asc ? timeOf(a).localeCompare(timeOf(b)) : timeOf(b).localeCompare(timeOf(a));
+  const matches = [...manual.rows.map((row) => fhir.repo.toResource(row)), ...vitals.readings]
+    .sort(order)
+    .slice(c.offset, c.offset + c.count);
+
+  return { matches, total: manual.total + vitals.total };
 }
 
 async function queryPage(fhir: FhirService, c: CompiledSearch, offset: number, limit: number) {
@@ -82,8 +125,9 @@ async function queryPage(fhir: FhirService, c: CompiledSearch, offset: number, l
     `select count(*)::int8 as n from clinical.resources r where ${where}`,
     c.sql.values,
   );
+  const total = Number(counted.rows[0]?.n ?? 0);
   if (limit === 0 || c.summary === 'count') {
-    return { rows: [], total: counted.rows[0]?.n ?? 0 };
+    return { rows: [], total };
   }
   const params = [...c.sql.values, limit, offset];
   const n = c.sql.values.length;
@@ -92,7 +136,7 @@ async function queryPage(fhir: FhirService, c: CompiledSearch, offset: number, l
     params,
   );
 
-  return { rows, total: counted.rows[0]?.n ?? 0 };
+  return { rows, total };
 }
 
 function timeOf(r: Resource): string {
@@ -101,67 +145,56 @@ function timeOf(r: Resource): string {
   return typeof at === 'string' ? at : '';
 }
 
-/** Device readings matching an Observation search of one patient, newest first. */
-async function vitalsFor(
+/**
+ * The one patient whose device readings join an Observation search, or `undefined` when
+ * none do (another type, no vitals store, no patient or several).
+ */
+function vitalsPatientOf(
   fhir: FhirService,
   req: FhirRequest,
-  c: CompiledSearch,
+  type: string,
   entries: [string, string][],
-): Promise<Resource[] | undefined> {
-  if (c.type !== 'Observation' || fhir.vitals === undefined) {
+): string | undefined {
+  if (type !== 'Observation' || fhir.vitals === undefined) {
     return undefined;
   }
   const get = (k: string) => entries.filter(([key]) => key === k).map(([, v]) => v);
   const refs = [...get('patient'), ...get('subject')].map((v) => normalizeReference(v));
   const named = refs.map((r) => patientIdOf(r.includes('/') ? r : `Patient/${r}`));
-  const patientId = named[0] ?? (req.caller.role === 'patient' ? req.caller.patientId : undefined);
-  if (patientId === undefined || named.length > 1) {
+  if (named.length > 1 || named.some((id) => id === undefined)) {
     return undefined;
   }
-  try {
-    await fhir.policy.checkPatient(req.caller, patientId);
-  } catch {
-    return [];
-  }
 
-  const query: VitalsQuery = {
-    patientId,
-    limit: Math.min(1000, c.offset + c.count),
-    ...dateWindow(get('date')),
-  };
-  const codes = get('code').flatMap((v) => v.split(','));
-  if (codes.length > 0) {
-    query.loinc = codes
-      .filter((v) => !v.includes('|') || v.startsWith(`${LOINC}|`))
-      .map((v) => v.split('|').pop() as string);
-  }
-  const readings = await fhir.vitals.find(query);
-  // The patient is already applied by the query; the rest is matched in memory.
-  const rest = c.used.filter(([k]) => !k.startsWith('_') && k !== 'patient' && k !== 'subject');
-  const filter = parseSearchRequest(`Observation?${new URLSearchParams(rest).toString()}`);
-
-  return readings
-    .map(toVitalSignsObservation)
-    .filter((o) => matchesSearchRequest(o as never, filter));
+  return named[0] ?? (req.caller.role === 'patient' ? req.caller.patientId : undefined);
 }
 
-function dateWindow(values: string[]): Pick<VitalsQuery, 'from' | 'to'> {
-  const window: Pick<VitalsQuery, 'from' | 'to'> = {};
-  for (const raw of values) {
-    const prefix = /^(eq|gt|ge|lt|le|sa|eb)/.exec(raw)?.[1] ?? 'eq';
-    const range = precisionRange(raw.replace(/^(eq|gt|ge|lt|le|sa|eb)/, ''));
-    if (range === undefined) {
-      continue;
-    }
-    if (prefix === 'eq' || prefix === 'gt' || prefix === 'ge' || prefix === 'sa') {
-      window.from = new Date(prefix === 'eq' || prefix === 'ge' ? range[0] : range[1]);
-    }
-    if (prefix === 'eq' || prefix === 'lt' || prefix === 'le' || prefix === 'eb') {
-      window.to = new Date(prefix === 'eq' || prefix === 'le' ? range[1] : range[0]);
-    }
+async function mayRead(fhir: FhirService, req: FhirRequest, patientId: string): Promise<boolean> {
+  return fhir.policy.checkPatient(req.caller, patientId).then(
+    () => true,
+    () => false,
+  );
+}
+
+function sortOf(entries: [string, string][]): string | undefined {
+  return entries.find(([k]) => k === '_sort')?.[1];
+}
+
+function ascending(entries: [string, string][]): boolean {
+  return sortOf(entries)?.split(',')[0] === 'date';
+}
+
+// A merge of two sources can only be cut into pages along one order both share: the date.
+function inDateOrder(entries: [string, string][]): [string, string][] {
+  const sort = sortOf(entries);
+  if (sort === undefined) {
+    return [...entries, ['_sort', '-date']];
+  }
+  const first = sort.split(',')[0];
+  if (first !== 'date' && first !== '-date') {
+    throw new GatewayError('INVALID', 'an Observation search with device readings sorts by date');
   }
 
-  return window;
+  return entries;
 }
 
 async function includesOf(
