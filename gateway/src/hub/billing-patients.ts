@@ -15,22 +15,27 @@ function sexOf(gender: unknown): 'M' | 'F' | 'U' {
   return gender === 'male' ? 'M' : gender === 'female' ? 'F' : 'U';
 }
 
+// A FHIR primitive as text: a string as it is, anything else (absent, or malformed) empty.
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
 function personOf(patient: Resource): BillingPatient['person'] {
   const name = first<Json>(patient.name) ?? {};
   const address = first<Json>(patient.address) ?? {};
   const lines = (address.line as string[] | undefined) ?? [];
 
   return {
-    lastName: String(name.family ?? ''),
+    lastName: text(name.family),
     firstName: String(first<string>(name.given) ?? ''),
-    birthDate: String(patient.birthDate ?? ''),
+    birthDate: text(patient.birthDate),
     sex: sexOf(patient.gender),
     address: {
       line1: lines[0] ?? '',
       line2: lines[1],
-      city: String(address.city ?? ''),
-      state: String(address.state ?? ''),
-      postalCode: String(address.postalCode ?? '').replace('-', ''),
+      city: text(address.city),
+      state: text(address.state),
+      postalCode: text(address.postalCode).replace('-', ''),
     },
   };
 }
