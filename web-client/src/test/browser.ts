@@ -35,9 +35,18 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * tsx compiles the tests with esbuild's `keepNames`, which wraps named functions in a
+ * `__name(…)` helper; functions sent to the page with `evaluate` need it there too.
+ */
+const NAME_SHIM = 'globalThis.__name ??= (fn) => fn;';
+
 /** A fresh, isolated browser context at tablet size, as one nurse's tablet would be. */
-export function newTablet(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  return browser.newContext({ baseURL, viewport: TABLET_VIEWPORT, locale: 'en-GB' });
+export async function newTablet(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL, viewport: TABLET_VIEWPORT, locale: 'en-GB' });
+  await context.addInitScript(NAME_SHIM);
+
+  return context;
 }
 
 /** Saves a full-page screenshot as artifacts/screenshots/<name>.png. */
@@ -87,4 +96,91 @@ export function describeViolations(violations: AxeViolation[]): string {
   return violations
     .map((v) => `${v.id} (${v.impact ?? '?'}): ${v.help} at ${v.nodes.join(', ')}`)
     .join('\n');
+}
+
+/** The two tablet orientations every view must fit. */
+export const TABLET_ORIENTATIONS = [
+  { name: 'landscape', viewport: TABLET_VIEWPORT },
+  { name: 'portrait', viewport: TABLET_PORTRAIT },
+] as const;
+
+/**
+ * What does not fit the current viewport's width: the page scrolling sideways, and each
+ * visible control (link, button, field, disclosure) that reaches past the viewport, is cut
+ * off by a box that clips or scrolls its content, or whose own text overflows it.
+ */
+export function findWidthProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const doc = document.documentElement;
+    const width = doc.clientWidth;
+    if (doc.scrollWidth > width) {
+      problems.push(`page scrolls sideways: ${doc.scrollWidth} px wide in ${width} px`);
+    }
+    const describe = (el: Element) => {
+      const text = (el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 40);
+      const label = el.getAttribute('aria-label') ?? el.getAttribute('id') ?? text;
+
+      return `${el.tagName.toLowerCase()} "${label}"`;
+    };
+    const controls = document.querySelectorAll<HTMLElement>(
+      'a[href], button, input, select, textarea, summary, [tabindex]',
+    );
+    for (const el of Array.from(controls)) {
+      const box = el.getBoundingClientRect();
+      // Visually hidden text (1 px) and the skip link (off screen until focused) are meant.
+      if (box.width <= 1 || box.height <= 1 || el.closest('.visually-hidden, .skip-link')) {
+        continue;
+      }
+      if (getComputedStyle(el).visibility === 'hidden') {
+        continue;
+      }
+      if (box.left < -0.5 || box.right > width + 0.5) {
+        problems.push(`${describe(el)} reaches past the viewport (${box.left}–${box.right})`);
+        continue;
+      }
+      if (el.tagName === 'BUTTON' && el.scrollWidth > el.clientWidth + 1) {
+        problems.push(`${describe(el)} is too narrow for its text`);
+      }
+      for (let up = el.parentElement; up && up !== doc; up = up.parentElement) {
+        const overflowX = getComputedStyle(up).overflowX;
+        if (overflowX === 'visible') {
+          continue;
+        }
+        const clip = up.getBoundingClientRect();
+        if (box.left < clip.left - 0.5 || box.right > clip.right + 0.5) {
+          problems.push(
+            `${describe(el)} is cut off by a ${up.tagName.toLowerCase()}.${up.className}`,
+          );
+          break;
+        }
+      }
+    }
+
+    return problems;
+  });
+}
+
+/**
+ * Shows the page at both tablet orientations and returns what does not fit, each problem
+ * prefixed with the orientation; saves `<name>-portrait.png` on the way, and leaves the
+ * page in landscape.
+ */
+export async function checkTabletWidths(page: Page, name: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const orientation of TABLET_ORIENTATIONS) {
+    await page.setViewportSize(orientation.viewport);
+    // Two frames: one for layout, one for the charts' ResizeObserver to redraw.
+    await page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+    );
+    const found = await findWidthProblems(page);
+    problems.push(...found.map((p) => `${orientation.name}: ${p}`));
+    if (orientation.name === 'portrait') {
+      await saveScreenshot(page, `${name}-portrait`);
+    }
+  }
+  await page.setViewportSize(TABLET_VIEWPORT);
+
+  return problems;
 }

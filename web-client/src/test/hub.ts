@@ -32,12 +32,26 @@ type StartHub = (options: StartHubOptions) => Promise<TestHub>;
 
 /**
  * Imports the gateway's `startHub`, or returns undefined while the gateway does not export
- * it yet (the browser tests then run only what works without a hub).
+ * it (for tests that can run part of their work without a hub).
  */
 export async function loadStartHub(): Promise<StartHub | undefined> {
   const gateway = (await import('@sparkden/gateway')) as { startHub?: unknown };
 
   return typeof gateway.startHub === 'function' ? (gateway.startHub as StartHub) : undefined;
+}
+
+/**
+ * The gateway's `startHub`, for tests that need a hub. A gateway that stops exporting it
+ * fails the test file (it exits with this error) instead of letting it pass by running
+ * nothing.
+ */
+export async function requireStartHub(): Promise<StartHub> {
+  const startHub = await loadStartHub();
+  if (startHub === undefined) {
+    throw new TypeError('@sparkden/gateway does not export "startHub": no hub to test against');
+  }
+
+  return startHub;
 }
 
 /**

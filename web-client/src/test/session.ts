@@ -42,3 +42,14 @@ export async function signIn(page: Page, user: DemoUser, totpOffsetSteps = 0): P
   }
   await signedIn.waitFor({ timeout: 1000 });
 }
+
+/** The signed-in page's access token and subject, for calling the hub's API as that user. */
+export async function sessionOf(page: Page): Promise<{ accessToken: string; sub: string }> {
+  const raw = await page.evaluate(() => sessionStorage.getItem('sparkden.session'));
+  const data = JSON.parse(raw ?? '{}') as { accessToken?: string; sub?: string };
+  if (!data.accessToken || !data.sub) {
+    throw new TypeError('the page holds no session');
+  }
+
+  return { accessToken: data.accessToken, sub: data.sub };
+}

@@ -98,13 +98,14 @@ export function fetchObservations(
   from: number,
 ): Promise<ObservationResource[]> {
   const info = findVital(code);
-  const loinc = info?.code === 'bp-systolic' ? '85354-9' : info?.loinc;
+  // Systolic pressure comes in a blood-pressure panel (cuffs) or on its own (monitors).
+  const loincs = info?.code === 'bp-systolic' ? ['85354-9', info.loinc] : [info?.loinc ?? code];
 
   return searchFhir<ObservationResource>(
     'Observation',
     {
       patient: patientId,
-      code: `http://loinc.org|${loinc ?? code}`,
+      code: loincs.map((l) => `http://loinc.org|${l}`).join(','),
       date: `ge${new Date(from).toISOString()}`,
       _sort: 'date',
       _count: '1000',

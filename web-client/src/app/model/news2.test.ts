@@ -47,6 +47,18 @@ test('coded values read as words', () => {
   assert.is(n?.band, 'low-medium');
 });
 
+test('units read as on the chart, not as the UCUM codes the hub sends', () => {
+  const n = readNews2(
+    explanation([
+      { code: 'bp-systolic', value: 88, unit: 'mm[Hg]', at, score: 3 },
+      { code: 'body-temp', value: 39.4, unit: 'Cel', at, score: 2 },
+    ]),
+  );
+
+  assert.is(n?.parts.find((p) => p.key === 'bp-systolic')?.unit, 'mmHg');
+  assert.is(n?.parts.find((p) => p.key === 'body-temp')?.unit, '°C');
+});
+
 test('a stated total wins over the sum of known parts', () => {
   const n = readNews2(explanation([{ code: 'spo2', value: 95, at, score: 1 }], 5));
 

@@ -79,7 +79,8 @@ export function readNews2(explanation: Explanation | undefined): News2Breakdown 
     return {
       key: p.key,
       label: p.label,
-      unit: e?.unit ?? p.unit,
+      // The hub sends UCUM codes (`mm[Hg]`, `Cel`); people read the chart's own units.
+      unit: p.unit === '' ? (e?.unit ?? '') : p.unit,
       value: typeof e?.value === 'string' ? (VALUE_LABELS[e.value] ?? e.value) : e?.value,
       score: e?.score,
       at: e?.at,

@@ -37,8 +37,14 @@ export function AlertItem({ alert, now, run }: { alert: Alert; now: number; run:
   const news2 = readNews2(alert.explanation);
   const silenced = isSilenced(alert);
   const titleId = `alert-${alert.id}-title`;
+  // While a command runs the buttons say so with aria-disabled rather than `disabled`: a
+  // disabled button drops its focus, and a keyboard user would start again from the top.
 
   const act = async (name: AlertCommand, done: string, extra?: Record<string, unknown>) => {
+    if (busy !== undefined) {
+      return;
+    }
+
     setBusy(name);
     setMessage(undefined);
     try {
@@ -85,7 +91,7 @@ export function AlertItem({ alert, now, run }: { alert: Alert; now: number; run:
             <button
               type="button"
               class="primary"
-              disabled={busy !== undefined}
+              aria-disabled={busy !== undefined}
               onClick={() => void act('acknowledge', 'Acknowledged.')}
             >
               Acknowledge
@@ -93,7 +99,7 @@ export function AlertItem({ alert, now, run }: { alert: Alert; now: number; run:
           ) : (
             <button
               type="button"
-              disabled={busy !== undefined}
+              aria-disabled={busy !== undefined}
               onClick={() => void act('resolve', 'Resolved.')}
             >
               Resolve
@@ -101,7 +107,7 @@ export function AlertItem({ alert, now, run }: { alert: Alert; now: number; run:
           )}
           <button
             type="button"
-            disabled={busy !== undefined}
+            aria-disabled={busy !== undefined}
             onClick={() => void act('escalate', 'Escalated to the next person on the policy.')}
           >
             Escalate
@@ -128,7 +134,7 @@ export function AlertItem({ alert, now, run }: { alert: Alert; now: number; run:
                   </div>
                   <button
                     type="button"
-                    disabled={busy !== undefined}
+                    aria-disabled={busy !== undefined}
                     onClick={() => {
                       const minutes = Number(silenceMinutes);
                       // A silence is a scope, not a state of one alert: this patient and rule.
@@ -166,7 +172,8 @@ export function AlertItem({ alert, now, run }: { alert: Alert; now: number; run:
                 </div>
                 <button
                   type="button"
-                  disabled={busy !== undefined || alert.nonActionable === true}
+                  disabled={alert.nonActionable === true}
+                  aria-disabled={busy !== undefined}
                   onClick={() =>
                     void act('markNonActionable', 'Marked not actionable.', { reason })
                   }

@@ -51,7 +51,9 @@ export function ConsoleView() {
       if (!mergeAlert(known, alert)) {
         return;
       }
-      const isNewUrgent = !before && alert.status === 'firing' && isUrgent(alert.severity);
+      // An alert that is new, or that has just become urgent (NEWS2 rising a band), sounds.
+      const wasUrgent = before !== undefined && isUrgent(before.severity);
+      const isNewUrgent = !wasUrgent && alert.status === 'firing' && isUrgent(alert.severity);
       if (isNewUrgent) {
         void sound.playUrgent().then((ok) => live && setSoundReady(ok));
       }

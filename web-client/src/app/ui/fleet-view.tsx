@@ -43,7 +43,7 @@ export function FleetView() {
         <Failure error={agents.error} what="agents" />
         {agents.data?.length === 0 ? <p class="card">No agents enrolled yet.</p> : null}
         {agents.data && agents.data.length > 0 ? (
-          <div class="table-wrap">
+          <div class="table-wrap fleet-agents">
             <table>
               <thead>
                 <tr>

@@ -199,8 +199,8 @@ function ChartCard(props: {
           <span>
             Latest {latest === undefined ? '–' : formatVital(info, latest)}
             {span ? `; range ${formatVital(info, span[0])} to ${formatVital(info, span[1])}` : ''}
-            {`; ${values.length} readings`}
-            {series.gaps.length > 0 ? `; ${series.gaps.length} gaps in the data` : ''}
+            {`; ${countOf(values.length, 'reading')}`}
+            {series.gaps.length > 0 ? `; ${countOf(series.gaps.length, 'gap')} in the data` : ''}
           </span>
         </figcaption>
         <VitalsChart
@@ -229,4 +229,8 @@ function ChartCard(props: {
       </details>
     </section>
   );
+}
+
+function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

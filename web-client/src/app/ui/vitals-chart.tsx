@@ -16,14 +16,19 @@ const COLORS = {
   device: '#4a5361',
 };
 
+const px = (v: number) => String(Math.round(v));
+
 /**
  * Draws what the series alone does not: the normal range as a band and the gaps as hatched
- * stretches behind the line, the alert thresholds as dashed lines in front of it.
+ * stretches behind the line, the alert thresholds as dashed lines in front of it. Where each
+ * was drawn (canvas pixels) is kept on the plot's root as `data-gap-x` (`x0-x1` pairs) and
+ * `data-threshold-y`, so a browser test can look at those pixels.
  */
 function rangesPlugin(info: VitalInfo, series: Series): uPlot.Plugin {
   const band = (u: uPlot) => {
     const ctx = u.ctx;
     const { left, top, width, height } = u.bbox;
+    const drawnGaps: string[] = [];
     ctx.save();
     ctx.beginPath();
     ctx.rect(left, top, width, height);
@@ -42,8 +47,10 @@ function rangesPlugin(info: VitalInfo, series: Series): uPlot.Plugin {
       ctx.strokeStyle = COLORS.gapEdge;
       ctx.setLineDash([2, 3]);
       ctx.strokeRect(x0, top, x1 - x0, height);
+      drawnGaps.push(`${px(Math.max(x0, left))}-${px(Math.min(x1, left + width))}`);
     }
     ctx.restore();
+    u.root.dataset.gapX = drawnGaps.join(',');
   };
   const lines = (u: uPlot) => {
     const ctx = u.ctx;
@@ -65,14 +72,17 @@ function rangesPlugin(info: VitalInfo, series: Series): uPlot.Plugin {
     ctx.strokeStyle = COLORS.threshold;
     ctx.lineWidth = 2 * devicePixelRatio;
     ctx.setLineDash([8, 6]);
+    const drawnThresholds: string[] = [];
     for (const t of info.thresholds) {
       const y = u.valToPos(t.value, 'y', true);
       ctx.beginPath();
       ctx.moveTo(left, y);
       ctx.lineTo(left + width, y);
       ctx.stroke();
+      drawnThresholds.push(px(y));
     }
     ctx.restore();
+    u.root.dataset.thresholdY = drawnThresholds.join(',');
   };
 
   return { hooks: { drawClear: [band], draw: [lines] } };
