@@ -36,7 +36,9 @@ if [[ "${1:-}" == "--print" ]]; then
   exit 0
 fi
 
-if [[ -x "$out_bin" && -f "$out_dir/VERIFIED" ]]; then
+# The cache is keyed on the patch script too: a fixed patch replaces a binary built by an older one.
+stamp="$(sha256sum "$here/patch-worker.py" | cut -c1-16)"
+if [[ -x "$out_bin" && -f "$out_dir/VERIFIED" && "$(cat "$out_dir/PATCHED" 2>/dev/null)" == "$stamp" ]]; then
   log "cached worker $version at $out_bin"
   exit 0
 fi
@@ -78,7 +80,6 @@ meson="$venv/bin/meson"
 # --- copy, patch, build ----------------------------------------------------------------------
 # An interrupted build resumes (ninja is incremental) as long as the patch script is unchanged.
 work="$cache_root/build-mediasoup-$version"
-stamp="$(sha256sum "$here/patch-worker.py" | cut -c1-16)"
 if [[ "$(cat "$work/PATCHED" 2>/dev/null)" != "$stamp" ]]; then
   rm -rf "$work"
   mkdir -p "$work"
@@ -115,6 +116,7 @@ rm -rf "$tmp_out"
 mkdir -p "$tmp_out"
 cp "$candidate" "$tmp_out/mediasoup-worker"
 date -u +%FT%TZ >"$tmp_out/VERIFIED"
+echo "$stamp" >"$tmp_out/PATCHED"
 rm -rf "$out_dir"
 mv "$tmp_out" "$out_dir"
 rm -rf "$work"

@@ -158,6 +158,31 @@ def patch_srtp_session_cpp(text):
     return text
 
 
+KTLS_CTRL_ANSWER = r"""
+	// [patch-worker] OpenSSL never passes a bare BIO_CB_RETURN (it is always or'ed with the
+	// operation), so upstream answers 1 to every BIO_ctrl() on this mem BIO. Upstream's bundled
+	// OpenSSL is built without KTLS and BIO_get_ktls_send() is a constant 0 there; Debian's
+	// libssl3 has KTLS and asks the BIO. The bogus "yes" makes ssl3_setup_write_buffer() leave
+	// the record write buffer NULL, and the first handshake record (the ServerHello, written
+	// inside SSL_read()) segfaults. The KTLS controls, BIO_CTRL_SET_KTLS (72, internal) up to
+	// BIO_CTRL_GET_KTLS_RECV (76), get the mem BIO's real answer (0); every other control keeps
+	// upstream's behaviour, which its DTLS MTU handling was tuned against.
+	if (operationType == (BIO_CB_CTRL | BIO_CB_RETURN) && argi >= 72 && argi <= BIO_CTRL_GET_KTLS_RECV)
+	{
+		return static_cast<long>(ret);
+	}
+
+"""
+
+
+def patch_dtls_transport_cpp(text):
+    # The write-spying BIO callback lies "1" to every BIO_ctrl(); see KTLS_CTRL_ANSWER.
+    text = must_sub(r'(\n  size_t len,\n  int )/\*argi\*/(,\n)', r'\1argi\2', text, count=1)
+    return must_sub(r'(\n(\s*)long resultOfcallback = \(operationType == BIO_CB_RETURN\)[^\n]*\n)',
+                    lambda m: '\n' + KTLS_CTRL_ANSWER.lstrip('\n') + m.group(1).lstrip('\n'),
+                    text, count=1)
+
+
 edit('meson.build', patch_root_meson)
 edit('fbs/meson.build', patch_fbs_meson)
 edit('deps/libwebrtc/meson.build', patch_libwebrtc_meson)
@@ -165,6 +190,7 @@ edit('include/RTC/SrtpSession.hpp', patch_srtp_session_hpp)
 edit('include/DepLibSRTP.hpp', patch_srtp_includes)
 edit('src/DepLibSRTP.cpp', patch_deplibsrtp_cpp)
 edit('src/RTC/SrtpSession.cpp', patch_srtp_session_cpp)
+edit('src/RTC/DtlsTransport.cpp', patch_dtls_transport_cpp)
 for wrap in (root / 'subprojects').glob('*.wrap'):
     wrap.unlink()
 print('patch-worker: worker tree adapted to system libraries')

@@ -21,17 +21,13 @@ import { findWorkerBinary, SFU_PACKAGE_DIR } from './worker-binary.js';
 const CHROMIUM = '/usr/bin/chromium';
 const webClient = resolve(SFU_PACKAGE_DIR, '..', 'web-client');
 const worker = findWorkerBinary();
-// TODO(#7): the worker built against Debian's OpenSSL 3.0.22 dies (SIGSEGV inside SSL_read,
-// a 1-byte write through a NULL record buffer) during the browser's DTLS handshake, so the
-// browser run is opt-in until that is fixed: SPARKDEN_VIDEO_E2E=1. E2E_WORKER_BIN runs the
-// SFU with another worker binary (a gdb or valgrind wrapper, a fixed build).
+// E2E_WORKER_BIN runs the SFU with another worker binary (a debug build, a gdb or valgrind
+// wrapper).
 const missing = !worker.available
   ? worker.reason
   : !existsSync(CHROMIUM)
     ? `headless e2e skipped: ${CHROMIUM} missing (apt-get install -y chromium)`
-    : process.env.SPARKDEN_VIDEO_E2E !== '1'
-      ? 'known worker crash in the DTLS handshake (TODO(#7)); set SPARKDEN_VIDEO_E2E=1 to run'
-      : null;
+    : null;
 
 const secret = randomBytes(32);
 const issuer = createVisitTokenIssuer(secret);

@@ -1,3 +1,7 @@
+// The package ships no types: its declaration travels with this file into every program
+// that compiles it (the web client's test config too), which an import cannot do.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./aedes-persistence-redis.d.ts" />
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
