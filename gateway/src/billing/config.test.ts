@@ -12,6 +12,28 @@ test('a valid configuration loads with defaults filled in', () => {
   assert.is(payer.telehealth.posHome, '10');
 });
 
+test('interactive time: defaults when absent, a minimum above the maximum named', () => {
+  const config = loadBillingConfig(sampleConfig());
+  assert.equal(config.interactiveTime, {
+    messageReplyWindowMinutes: 10,
+    messageExchangeMinimumMinutes: 5,
+    messageExchangeMaximumMinutes: 15,
+  });
+  const inverted = { ...sampleConfig(), interactiveTime: { messageExchangeMinimumMinutes: 20 } };
+  try {
+    loadBillingConfig(inverted);
+    assert.unreachable('a minimum above the maximum must be refused');
+  } catch (e) {
+    assert.instance(e, BillingError);
+    assert.ok(
+      (e as BillingError).issues.some((i) =>
+        i.startsWith('interactiveTime.messageExchangeMinimumMinutes: '),
+      ),
+      (e as BillingError).issues.join(' | '),
+    );
+  }
+});
+
 test('fee schedule picks the entry in force and the exact modifiers first', () => {
   const payer = payerContract(loadBillingConfig(sampleConfig()), '12345');
   assert.is(feeFor(payer, '99454', [], '2026-03-30').chargeCents, 6500);

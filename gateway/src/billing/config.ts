@@ -59,10 +59,28 @@ const payerSchema = z.object({
   fees: z.array(feeSchema).min(1),
 });
 
+// How calls and secure messages turn into treatment-management minutes (see
+// minutesFromCommunications); the same for every payer, since the ledger is the practice's.
+const interactiveTimeSchema = z
+  .object({
+    messageReplyWindowMinutes: z.number().positive().max(1440).default(10),
+    messageExchangeMinimumMinutes: z.number().positive().max(60).default(5),
+    messageExchangeMaximumMinutes: z.number().positive().max(60).default(15),
+  })
+  .refine((r) => r.messageExchangeMinimumMinutes <= r.messageExchangeMaximumMinutes, {
+    message: 'messageExchangeMinimumMinutes is above the maximum',
+    path: ['messageExchangeMinimumMinutes'],
+  });
+
 /** Schema of the billing configuration: who we are, and each payer's contract. */
 export const billingConfigSchema = z
   .object({
     usage: z.enum(['P', 'T']),
+    interactiveTime: interactiveTimeSchema.default({
+      messageReplyWindowMinutes: 10,
+      messageExchangeMinimumMinutes: 5,
+      messageExchangeMaximumMinutes: 15,
+    }),
     submitter: z.object({
       id: x12Id,
       name: text,

@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 
-import { isDay, monthBounds } from './coding/days.js';
+import { COMMUNICATION_ENTRY_PREFIX } from './coding/communications.js';
+import { isDay } from './coding/days.js';
 import { BillingError } from './errors.js';
 import { toFhirBundle } from './fhir.js';
 import { toBillingOutcome } from './outcome.js';
@@ -189,6 +190,12 @@ export function createBillingRoutes<P extends { sub: string }>(deps: BillingRout
   app.post('/patients/:patientId/minutes', (c) =>
     guard(c, 'billing:ledger', patient(c), async ({ patientId }) => {
       const body = parseWith(minutesBody, await readJson(c));
+      if (body.id.startsWith(COMMUNICATION_ENTRY_PREFIX)) {
+        throw new BillingError(
+          'INVALID_INPUT',
+          `ids starting ${COMMUNICATION_ENTRY_PREFIX} are kept for calls and messages`,
+        );
+      }
       await store.ledger.addMinutes({ ...body, patientId: patientId! });
 
       return c.json({ id: body.id }, 201);
@@ -197,9 +204,9 @@ export function createBillingRoutes<P extends { sub: string }>(deps: BillingRout
 
   app.get('/patients/:patientId/minutes', (c) =>
     guard(c, 'billing:minutes', patient(c), async ({ patientId }) => {
-      const { first, last } = monthBounds(parseWith(month, c.req.query('month')));
+      const m = parseWith(month, c.req.query('month'));
 
-      return c.json(await store.ledger.listMinutes(patientId!, first, last));
+      return c.json(await service.listMinutes(patientId!, m));
     }),
   );
 

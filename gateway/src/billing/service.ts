@@ -1,5 +1,10 @@
 import type { ProfessionalClaim } from './claim.js';
 import { scrubClaim } from './claim.js';
+import {
+  COMMUNICATION_ENTRY_PREFIX,
+  minutesFromCommunications,
+  type CommunicationSource,
+} from './coding/communications.js';
 import { addDays, dayOf, monthBounds } from './coding/days.js';
 import type { DeviceDaysSource, MinutesEntry } from './coding/inputs.js';
 import { suggestMonth } from './coding/suggest-month.js';
@@ -20,6 +25,8 @@ export interface BillingServiceDeps {
   config: BillingConfig;
   deviceDays: DeviceDaysSource;
   patients: PatientDirectory;
+  /** Calls and secure messages; without it only visits and manual entries fill the ledger. */
+  communications?: CommunicationSource;
   now?: () => Date;
 }
 
@@ -46,10 +53,45 @@ export interface CreateClaimRequest {
  * ```
  */
 export class BillingService {
-  readonly #d: Required<BillingServiceDeps>;
+  readonly #d: Required<Omit<BillingServiceDeps, 'communications'>> &
+    Pick<BillingServiceDeps, 'communications'>;
 
   constructor(deps: BillingServiceDeps) {
     this.#d = { now: () => new Date(), ...deps };
+  }
+
+  /**
+   * Recomputes the month's ledger entries that come from calls and secure messages (rule in
+   * {@link minutesFromCommunications}, settings in `interactiveTime`), replacing the ones
+   * computed before: reconciling again, or after a late reply joins an exchange, never counts
+   * a Communication twice. An exchange belongs to the day of its first message, so the
+   * communications of the day either side of the month are read too.
+   */
+  async reconcileMinutes(patientId: string, month: string): Promise<void> {
+    const { first, last } = monthBounds(month);
+    const source = this.#d.communications;
+    if (source === undefined) {
+      return;
+    }
+
+    const facts = await source.communications(patientId, addDays(first, -1), addDays(last, 1));
+    const entries = minutesFromCommunications(facts, this.#d.config.interactiveTime);
+    await this.#d.store.ledger.replaceMinutes(
+      patientId,
+      first,
+      last,
+      COMMUNICATION_ENTRY_PREFIX,
+      entries,
+    );
+  }
+
+  /** The month's ledger entries, communications reconciled first. */
+  async listMinutes(patientId: string, month: string): Promise<MinutesEntry[]> {
+    const { first, last } = monthBounds(month);
+
+    await this.reconcileMinutes(patientId, month);
+
+    return this.#d.store.ledger.listMinutes(patientId, first, last);
   }
 
   get store(): BillingStore {
@@ -76,6 +118,7 @@ export class BillingService {
       payerId === undefined ? this.#d.config.payers[0] : payerContract(this.#d.config, payerId);
 
     const { store } = this.#d;
+    await this.reconcileMinutes(patientId, month);
     const [episodes, deviceDays, ledger, visits] = await Promise.all([
       store.ledger.listEpisodes(patientId),
       // a 30-day period that ends in this month began at most 29 days before it

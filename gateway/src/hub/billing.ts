@@ -14,6 +14,7 @@ import {
 } from '../billing/index.js';
 import type { Gateway } from '../gateway.js';
 import type { GatewayEnv } from '../http/env.js';
+import { sqlCommunications } from './billing-communications.js';
 import { billingFhirSource } from './billing-fhir.js';
 
 const DEMO_CONFIG = new URL('./billing-demo-config.json', import.meta.url);
@@ -75,6 +76,8 @@ export async function mountBilling(options: MountBillingOptions): Promise<Billin
     config,
     deviceDays: sqlDeviceDays(options.db, options.timeZone),
     patients: options.patients,
+    // Reconciled from the clinical store whenever the month's minutes or codes are read.
+    communications: sqlCommunications(options.db),
   });
   const { gateway } = options;
   gateway.registerFhirSource(billingFhirSource(store));

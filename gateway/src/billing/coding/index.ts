@@ -1,3 +1,4 @@
+export * from './communications.js';
 export * from './days.js';
 export * from './device-supply.js';
 export * from './inputs.js';

@@ -23,6 +23,16 @@ function describeMinutes(entries: readonly MinutesEntry[]): string {
   return [...byKind].map(([kind, m]) => `${m} min ${kind}`).join(', ');
 }
 
+// Which minutes: every counted entry with the evidence it keeps (visit, call, message thread).
+function citeEntries(entries: readonly MinutesEntry[]): string {
+  return entries
+    .map(
+      (e) =>
+        `${e.id} ${e.minutes} min ${e.kind} on ${e.day} [${e.interactionEvidence ?? 'no real-time evidence'}]`,
+    )
+    .join('; ');
+}
+
 /**
  * RPM treatment management of one patient in one calendar month, from the minutes
  * ledger. Time counts only in a month with at least one real-time interaction (an entry
@@ -80,7 +90,7 @@ export function suggestTreatmentManagement(input: TreatmentManagementInput): Cod
     days: [...new Set(counted.map((e) => e.day))].sort(),
     sources: counted.map((e) => e.id),
   };
-  const detail = `${describeMinutes(counted)}; ${interactive.length} real-time interaction(s)`;
+  const detail = `${describeMinutes(counted)}; ${interactive.length} real-time interaction(s); entries: ${citeEntries(counted)}`;
   if (minutes < 20) {
     // [CPT 2026 99470: first 10 minutes; not reported with 99457 or 99458 in the same month]
     return {

@@ -1,4 +1,4 @@
-import type { Queryable } from '@sparkden/alerting';
+import type { Database, Queryable } from '@sparkden/alerting';
 
 import { assertDay } from '../coding/days.js';
 import type { MinutesEntry, RpmEpisode, VisitEnded } from '../coding/inputs.js';
@@ -28,6 +28,31 @@ interface VisitRow {
   new_patient: boolean;
 }
 
+async function insertMinutes(db: Queryable, e: MinutesEntry): Promise<void> {
+  assertDay(e.day, 'day');
+  if (!(e.minutes > 0 && e.minutes <= 1440)) {
+    throw new TypeError('"minutes" must be > 0 and <= 1440');
+  }
+
+  await db.query(
+    `insert into billing.minutes (id, patient_id, clinician_id, occurred_at, day, minutes, kind,
+       interaction_evidence, visit_id, billed_separately)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (id) do nothing`,
+    [
+      e.id,
+      e.patientId,
+      e.clinicianId,
+      e.occurredAt,
+      e.day,
+      e.minutes,
+      e.kind,
+      e.interactionEvidence ?? null,
+      e.visitId ?? null,
+      e.billedSeparately ?? false,
+    ],
+  );
+}
+
 const iso = (v: Date | string) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString());
 
 /**
@@ -41,9 +66,9 @@ const iso = (v: Date | string) => (v instanceof Date ? v.toISOString() : new Dat
  * ```
  */
 export class LedgerStore {
-  readonly #db: Queryable;
+  readonly #db: Database;
 
-  constructor(db: Queryable) {
+  constructor(db: Database) {
     this.#db = db;
   }
 
@@ -84,28 +109,36 @@ export class LedgerStore {
 
   /** Adds one ledger entry (idempotent on its id). */
   async addMinutes(e: MinutesEntry): Promise<void> {
-    assertDay(e.day, 'day');
-    if (!(e.minutes > 0 && e.minutes <= 1440)) {
-      throw new TypeError('"minutes" must be > 0 and <= 1440');
+    await insertMinutes(this.#db, e);
+  }
+
+  /**
+   * Replaces, in one transaction, the entries of one patient between two days (inclusive)
+   * whose id starts with `prefix` by `entries` (derived ones, recomputed from their source).
+   */
+  async replaceMinutes(
+    patientId: string,
+    from: string,
+    to: string,
+    prefix: string,
+    entries: readonly MinutesEntry[],
+  ): Promise<void> {
+    assertDay(from, 'from');
+    assertDay(to, 'to');
+    if (prefix.length === 0 || entries.some((e) => !e.id.startsWith(prefix))) {
+      throw new TypeError(`every entry id must start with "prefix" (${prefix})`);
     }
 
-    await this.#db.query(
-      `insert into billing.minutes (id, patient_id, clinician_id, occurred_at, day, minutes, kind,
-         interaction_evidence, visit_id, billed_separately)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (id) do nothing`,
-      [
-        e.id,
-        e.patientId,
-        e.clinicianId,
-        e.occurredAt,
-        e.day,
-        e.minutes,
-        e.kind,
-        e.interactionEvidence ?? null,
-        e.visitId ?? null,
-        e.billedSeparately ?? false,
-      ],
-    );
+    await this.#db.transaction(async (tx) => {
+      await tx.query(
+        `delete from billing.minutes
+          where patient_id = $1 and day between $2 and $3 and starts_with(id, $4)`,
+        [patientId, from, to, prefix],
+      );
+      for (const e of entries.filter((x) => x.day >= from && x.day <= to)) {
+        await insertMinutes(tx, e);
+      }
+    });
   }
 
   /** Ledger entries of one patient between two days, inclusive. */
