@@ -26,11 +26,14 @@ async function measure(url: string, headers: Record<string, string>): Promise<Ru
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
+// The real PostgreSQL server only: a number measured on embedded PGlite is not the gateway's.
 async function startGateway(): Promise<TestGateway> {
   try {
     return await startTestGateway();
-  } catch {
-    return startTestGateway({ engine: 'pglite' });
+  } catch (error) {
+    throw new Error('fhir.bench needs the PostgreSQL server (SD_TEST_PG); it is unreachable', {
+      cause: error,
+    });
   }
 }
 
@@ -52,17 +55,31 @@ for (let i = 0; i < 60; i += 1) {
       code: '/min',
     },
   };
-  await fetch(`${t.url}/fhir/Observation`, {
+  const res = await fetch(`${t.url}/fhir/Observation`, {
     method: 'POST',
     headers: auth,
     body: JSON.stringify(body),
   });
+  if (res.status !== 201) {
+    throw new Error(`seeding Observation ${i} answered ${res.status}: ${await res.text()}`);
+  }
 }
 const readPath = '/fhir/Patient/demo-patient-1';
 const searchPath =
   '/fhir/Observation?patient=demo-patient-1&code=http://loinc.org|8867-4&date=ge2026-01-01&_count=20';
-const readBytes = await (await fetch(`${t.url}${readPath}`, { headers: auth })).text();
-const searchBytes = await (await fetch(`${t.url}${searchPath}`, { headers: auth })).text();
+async function fetchOk(path: string): Promise<string> {
+  const res = await fetch(`${t.url}${path}`, { headers: auth });
+  if (res.status !== 200) {
+    throw new Error(`GET ${path} answered ${res.status}`);
+  }
+
+  return res.text();
+}
+const readBytes = await fetchOk(readPath);
+const searchBytes = await fetchOk(searchPath);
+if (((JSON.parse(searchBytes) as { entry?: unknown[] }).entry ?? []).length === 0) {
+  throw new Error('the search matched none of the seeded Observations');
+}
 
 const bare = new Hono();
 bare.get('/fhir/Patient/:id', (c) =>

@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: finds every `*.bench.ts` under the packages' `src/` folders and runs
  * each in its own process, one after another (benchmarks must not compete for the two
- * cores). Each bench prints its own lines: ours beside a peer, as a ratio.
+ * cores). Each bench prints its own lines: ours beside a peer, as a ratio; before each one
+ * this prints the machine (CPU, cores, memory, load) and the versions of Node.js and of the
+ * peers that bench compares against (see `versions.ts`).
  *
  * Usage: npm run bench [-- filter ...]
  *
@@ -13,6 +15,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { machineLine } from './report.js';
+import { versionsLine } from './versions.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -61,6 +66,8 @@ for (const file of benches) {
     console.log('soak skipped: run it with `npm run bench -- soak` or SD_SOAK=1');
     continue;
   }
+  console.log(machineLine());
+  console.log(await versionsLine(file));
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     failed++;

@@ -55,7 +55,8 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function binaryVersion(): Promise<string> {
+/** The Mosquitto binary's version line, e.g. `mosquitto version 2.0.11`, without starting it. */
+export async function mosquittoVersion(): Promise<string> {
   // `mosquitto -h` prints its usage and exits 3; the version is on the first line.
   const out = await promisify(execFile)(BINARY, ['-h']).catch((error: { stdout?: string }) => ({
     stdout: error.stdout ?? '',
@@ -138,7 +139,7 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
     return {
       plainUrl: `mqtt://127.0.0.1:${plainPort}`,
       tlsUrl: `mqtts://127.0.0.1:${tlsPort}`,
-      version: await binaryVersion(),
+      version: await mosquittoVersion(),
       stop,
     };
   } catch (error) {

@@ -85,17 +85,22 @@ function onAlertEvent(metrics: HubMetrics): Listener<[AlertEvent, BatchOrigin?]>
   };
 }
 
+// One series per worker, labelled by its pool index; a worker gone since the last sample
+// (media stopped) leaves no stale series. Sum them in PromQL for the node's load.
 function sampleSfu(metrics: HubMetrics, sfu: SfuService): void {
   const { media } = sfu.status();
-  // NOTE: the SFU reports its pool's total load only; `worker="all"` carries it.
-  metrics.sfuWorkerLoad.set({ worker: 'all' }, media.available ? media.load : 0);
+  const loads = media.available ? (media.workerLoads ?? []) : [];
+
+  metrics.sfuWorkerLoad.reset();
+  loads.forEach((load, index) => metrics.sfuWorkerLoad.set({ worker: String(index) }, load));
+  metrics.sfuWorkers.set(media.available ? media.workers : 0);
 }
 
 /**
  * Feeds the hub's Prometheus metrics from the events its parts emit: ingest outcomes,
  * agents' queue depth and oldest age (from their heartbeats), rule evaluation time, alerts
  * raised, alert latency (from the batch reaching ingest to the alert being pushed to the
- * consoles) and the SFU's load. Labels carry opaque ids and enums only, never PHI.
+ * consoles) and the SFU's worker count and load per worker. Labels carry opaque ids and enums only, never PHI.
  * Returns a function that detaches everything.
  *
  * @example

@@ -16,6 +16,7 @@ export interface HubMetrics {
   readonly ruleEvaluation: Histogram;
   readonly alertsRaised: Counter<'severity'>;
   readonly sfuWorkerLoad: Gauge<'worker'>;
+  readonly sfuWorkers: Gauge;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
@@ -81,8 +82,13 @@ export function createHubMetrics(): HubMetrics {
     }),
     sfuWorkerLoad: new Gauge({
       name: 'sparkden_sfu_worker_load',
-      help: 'Consumers and producers carried by each mediasoup worker',
+      help: 'Consumers and producers carried by each mediasoup worker, by pool index',
       labelNames: ['worker'],
+      registers,
+    }),
+    sfuWorkers: new Gauge({
+      name: 'sparkden_sfu_workers',
+      help: 'mediasoup workers running in this hub (0 when video visits are unavailable)',
       registers,
     }),
     httpDuration: new Histogram({
