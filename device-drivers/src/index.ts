@@ -86,6 +86,11 @@ export {
 } from './mqtt/mqtt-simulator.js';
 export type { BleCentral, GattLink } from './ble/gatt-link.js';
 export { BleSource } from './ble/ble-source.js';
+export {
+  GlucoseContextJoin,
+  toGlucoseContext,
+  type GlucoseContextJoinOptions,
+} from './ble/glucose-context-join.js';
 export { NobleCentral } from './ble/noble-central.js';
 export {
   encodeRacpReport,

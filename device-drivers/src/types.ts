@@ -1,6 +1,9 @@
 import type { EventEmitter } from 'node:events';
 
-import type { ObservationInput } from '@sparkden/protocol';
+import type {
+  GlucoseContext as ProtocolGlucoseContext,
+  ObservationInput,
+} from '@sparkden/protocol';
 
 import type { DriverError } from './errors.js';
 
@@ -12,25 +15,15 @@ import type { DriverError } from './errors.js';
  */
 export type DriverReading = Omit<
   ObservationInput,
-  'patient' | 'device' | 'id' | 'receivedAt' | 'effectiveAt' | 'deviceTime'
+  'patient' | 'device' | 'id' | 'receivedAt' | 'effectiveAt' | 'deviceTime' | 'context'
 > & { deviceTime?: Date; subject?: string; glucoseContext?: GlucoseContext };
 
 /**
  * What a Glucose Measurement Context (0x2A34) says about the glucose reading it follows,
- * joined by sequence number. Units as the observation would carry them (grams, seconds, %).
+ * joined by sequence number: the protocol's {@link ProtocolGlucoseContext}, so the agent
+ * passes it on as the observation's `context` unchanged.
  */
-export interface GlucoseContext {
-  /** `preprandial`, `postprandial`, `fasting`, `casual`, `bedtime`. */
-  meal?: string;
-  /** Carbohydrate taken: what meal it was and how much, in grams (absent when not a number). */
-  carbohydrate?: { meal: string; grams?: number };
-  tester?: string;
-  health?: string;
-  exercise?: { durationS: number; intensityPercent: number };
-  /** Medication taken: its kind and amount, in milligrams or millilitres. */
-  medication?: { kind: string; mg?: number; mL?: number };
-  hba1cPercent?: number;
-}
+export type GlucoseContext = ProtocolGlucoseContext;
 
 /** The drivers this package ships, as written in an agent's device config. */
 export const DRIVERS = [

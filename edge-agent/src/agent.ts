@@ -368,6 +368,7 @@ export class Agent {
         effectiveAt,
         receivedAt,
         quality,
+        context: reading.glucoseContext,
       });
     } catch (error) {
       this.#counters.invalid++;

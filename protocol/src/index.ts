@@ -10,6 +10,7 @@
 export * from './codes.js';
 export * from './envelope.js';
 export * from './errors.js';
+export * from './glucose-context.js';
 export * from './keys.js';
 export * from './messages.js';
 export * from './observation.js';

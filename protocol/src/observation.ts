@@ -12,6 +12,7 @@ import {
   type VitalCodeInfo,
 } from './codes.js';
 import { ObservationError } from './errors.js';
+import { glucoseContextSchema, type GlucoseContext } from './glucose-context.js';
 
 const vitalCode = z.enum(VITAL_CODE_KEYS as [VitalCode, ...VitalCode[]]);
 const isoTime = z.iso.datetime({ offset: true });
@@ -58,6 +59,8 @@ export const observationSchema = z
     status: z.enum(['final', 'preliminary', 'amended', 'entered-in-error']),
     quality: z.array(z.enum(QUALITY_FLAGS)).max(16).default([]),
     interpretation: z.array(z.string().min(1).max(8)).max(8).optional(),
+    /** What the device said about the circumstances; glucose only, absent on older agents. */
+    context: glucoseContextSchema.optional(),
   })
   .superRefine(checkShape);
 
@@ -94,6 +97,9 @@ function checkShape(
       path: ['unit'],
       message: `"${o.unit}" is not a UCUM unit for "${o.code}" (${info.units.join(', ')})`,
     });
+  }
+  if (o.context !== undefined && o.code !== 'glucose') {
+    ctx.addIssue({ code: 'custom', path: ['context'], message: `not allowed for "${o.code}"` });
   }
   if (hasComponents && o.code !== 'bp-panel') {
     ctx.addIssue({ code: 'custom', path: ['components'], message: `not allowed for "${o.code}"` });
@@ -137,6 +143,7 @@ function checkComponent(
 
 interface ObservationShape {
   components: z.infer<typeof componentSchema>[];
+  context: GlucoseContext;
 }
 
 /** One reading as it travels from edge to hub. */
@@ -189,7 +196,13 @@ export interface ObservationInput {
   status?: Observation['status'];
   quality?: Observation['quality'];
   interpretation?: string[];
+  /** Glucose only; an empty context is left out. */
+  context?: GlucoseContext;
   id?: string;
+}
+
+function isEmpty(context: GlucoseContext | undefined): boolean {
+  return context === undefined || Object.values(context).every((v) => v === undefined);
 }
 
 function toIso(t: Date | string | undefined, fallback: Date): string {
@@ -242,5 +255,6 @@ export function createObservation(input: ObservationInput): Observation {
     status: input.status ?? 'final',
     quality: input.quality ?? [],
     interpretation: input.interpretation,
+    context: isEmpty(input.context) ? undefined : input.context,
   });
 }

@@ -2,6 +2,7 @@ import type { Migration, Queryable } from '../db/index.js';
 import type { PartitionInterval } from './partitions.js';
 import {
   COMMON_SQL,
+  CONTEXT_COLUMN_SQL,
   HYPERTABLE_SQL,
   PARTITIONED_SQL,
   READING_VIEW_SQL,
@@ -78,6 +79,10 @@ export function createVitalsMigrations(options: VitalsMigrationOptions = {}): Mi
     {
       name: '0002-unevaluated-batches',
       up: (q) => q.exec(UNEVALUATED_BATCH_SQL),
+    },
+    {
+      name: '0003-observation-context',
+      up: (q) => q.exec(CONTEXT_COLUMN_SQL),
     },
   ];
 }

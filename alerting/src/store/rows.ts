@@ -35,6 +35,7 @@ export function toObservationRow(o: Observation, agentId: string): ObservationRo
     status: o.status,
     quality: o.quality,
     interpretation: o.interpretation ?? null,
+    context: o.context ?? null,
   };
 }
 

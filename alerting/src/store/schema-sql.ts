@@ -4,8 +4,8 @@
  * columns, keys and indexes are the same in both; only how time is split differs.
  */
 
-/** Columns of `vitals.observation`, in table order (COPY and staging rely on it). */
-export const OBSERVATION_COLUMNS = [
+/** Columns of `vitals.observation` as migration 0001 creates them, in table order. */
+const FIRST_COLUMNS = [
   ['id', 'uuid not null'],
   ['patient', 'text not null'],
   ['device_id', 'text not null'],
@@ -29,10 +29,19 @@ export const OBSERVATION_COLUMNS = [
   ['interpretation', 'text[]'],
 ] as const;
 
+/**
+ * Columns later migrations add, in the order they add them (`alter table … add column`
+ * appends): 0003 adds `context`, the glucose reading's context as the protocol carries it.
+ */
+export const ADDED_COLUMNS = [['context', 'jsonb']] as const;
+
+/** Columns of `vitals.observation`, in table order (COPY and staging rely on it). */
+export const OBSERVATION_COLUMNS = [...FIRST_COLUMNS, ...ADDED_COLUMNS] as const;
+
 /** One column name of `vitals.observation`. */
 export type ObservationColumn = (typeof OBSERVATION_COLUMNS)[number][0];
 
-const columns = OBSERVATION_COLUMNS.map(([name, type]) => `${name} ${type}`).join(',\n  ');
+const columns = FIRST_COLUMNS.map(([name, type]) => `${name} ${type}`).join(',\n  ');
 
 // [PostgreSQL 15 ddl-partitioning 5.11.2.3: a unique constraint on a partitioned table must
 // include the partition key] The same holds for hypertables. A resend carries the very bytes
@@ -122,6 +131,9 @@ create materialized view vitals.observation_hourly
   where value is not null and status <> 'entered-in-error'
   group by 1, 2, 3
   with no data;`;
+
+/** Migration 0003: the context of a reading (glucose meal, carbohydrate, …), or null. */
+export const CONTEXT_COLUMN_SQL = `alter table vitals.observation add column context jsonb;`;
 
 /**
  * One value per row, panels unfolded: a blood-pressure panel yields one row per component,

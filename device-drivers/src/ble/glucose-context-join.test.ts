@@ -21,6 +21,10 @@ const CONTEXT_7 = hex('03 07 00 01 2d d0 01');
 // flags 0x54 (tester-health, medication in kg, HbA1c): sequence 7, self/no health issues
 // (0x51), rapid acting insulin 4 mg (SFLOAT 4e-6 kg = 0xA004), HbA1c 6.5 % (0xF041).
 const CONTEXT_7_MORE = hex('54 07 00 51 01 04 a0 41 f0');
+// flags 0x0f (carbohydrate, meal, tester-health, exercise), sequence 7: carbohydrate id 9
+// (reserved) 45 g, meal 6 (reserved), tester 0xF (not available) with health 5 (no health
+// issues) = 0x5F, exercise 600 s (0x0258) at 150 % (0x96, out of the 0-100 range).
+const CONTEXT_7_ODD = hex('0f 07 00 09 2d d0 06 5f 58 02 96');
 
 function joiner() {
   const readings: DriverReading[] = [];
@@ -57,6 +61,19 @@ test('tester, health, medication and HbA1c in their units', () => {
     health: 'no health issues',
     medication: { kind: 'rapid acting insulin', mg: 4 },
     hba1cPercent: 6.5,
+  });
+});
+
+test('reserved, not-available and out-of-range context values are left out, not guessed', () => {
+  const { readings, join } = joiner();
+
+  join.measurement(parseGatt('2a18', MEASUREMENT_7));
+  join.context(parseGatt('2a34', CONTEXT_7_ODD));
+
+  assert.is(readings[0].value, 95);
+  assert.equal(readings[0].glucoseContext, {
+    carbohydrate: { grams: 45 },
+    health: 'no health issues',
   });
 });
 

@@ -1,25 +1,15 @@
+import {
+  CARBOHYDRATE_MEALS,
+  GLUCOSE_HEALTH,
+  GLUCOSE_MEALS,
+  GLUCOSE_MEDICATIONS,
+  GLUCOSE_TESTERS,
+  glucoseContextSchema,
+} from '@sparkden/protocol';
+
 import type { GattDecoded } from '../gatt/gatt-result.js';
 import { scaleDecimal, type MedicalNumber } from '../gatt/ieee11073.js';
 import type { DriverReading, GlucoseContext } from '../types.js';
-
-/** [GSS: Glucose Measurement Context, Carbohydrate ID] */
-const CARBOHYDRATES: Record<number, string> = {
-  1: 'breakfast',
-  2: 'lunch',
-  3: 'dinner',
-  4: 'snack',
-  5: 'drink',
-  6: 'supper',
-  7: 'brunch',
-};
-/** [GSS: Glucose Measurement Context, Medication ID] */
-const MEDICATIONS: Record<number, string> = {
-  1: 'rapid acting insulin',
-  2: 'short acting insulin',
-  3: 'intermediate acting insulin',
-  4: 'long acting insulin',
-  5: 'pre-mixed insulin',
-};
 
 /** Options of {@link GlucoseContextJoin}. */
 export interface GlucoseContextJoinOptions {
@@ -36,22 +26,32 @@ function scaled(n: unknown, shift: number): number | undefined {
   return m?.ok ? scaleDecimal(m.mantissa, m.exponent + shift) : undefined;
 }
 
-/** The context fields of a decoded 0x2A34, as a reading carries them. */
+/** The entry of a 1-based GSS enumeration, or nothing for 0, reserved and "not available". */
+function pick<T extends string>(values: readonly T[], id: unknown): T | undefined {
+  return typeof id === 'number' ? values[id - 1] : undefined;
+}
+
+/** A decoded name when it is one of the protocol's values (not `reserved (n)`). */
+function known<T extends string>(values: readonly T[], name: unknown): T | undefined {
+  return values.find((v) => v === name);
+}
+
+/**
+ * The context fields of a decoded 0x2A34, as the observation's `context` carries them. A
+ * reserved or "not available" value is left out, never guessed; so is a special SFLOAT, and
+ * a field out of the specification's range (an intensity over 100 %), so that a bad context
+ * never costs the glucose value itself.
+ */
 export function toGlucoseContext(fields: Record<string, unknown>): GlucoseContext {
   const f = fields;
   const context: GlucoseContext = {};
-  if (typeof f.meal === 'string') {
-    context.meal = f.meal;
-  }
+  context.meal = known(GLUCOSE_MEALS, f.meal);
   if (typeof f.carbohydrateId === 'number') {
     const grams = scaled(f.carbohydrateKg, 3);
-    const meal = CARBOHYDRATES[f.carbohydrateId] ?? `reserved (${f.carbohydrateId})`;
-    context.carbohydrate = { meal, ...(grams === undefined ? {} : { grams }) };
+    context.carbohydrate = { meal: pick(CARBOHYDRATE_MEALS, f.carbohydrateId), grams };
   }
-  if (typeof f.tester === 'string' && typeof f.health === 'string') {
-    context.tester = f.tester;
-    context.health = f.health;
-  }
+  context.tester = known(GLUCOSE_TESTERS, f.tester);
+  context.health = known(GLUCOSE_HEALTH, f.health);
   if (typeof f.exerciseDurationS === 'number' && typeof f.exerciseIntensityPercent === 'number') {
     context.exercise = {
       durationS: f.exerciseDurationS,
@@ -59,21 +59,18 @@ export function toGlucoseContext(fields: Record<string, unknown>): GlucoseContex
     };
   }
   if (typeof f.medicationId === 'number') {
-    const kind = MEDICATIONS[f.medicationId] ?? `reserved (${f.medicationId})`;
-    const mg = scaled(f.medicationKg, 6);
-    const mL = scaled(f.medicationL, 3);
-    context.medication = {
-      kind,
-      ...(mg === undefined ? {} : { mg }),
-      ...(mL === undefined ? {} : { mL }),
-    };
+    const kind = pick(GLUCOSE_MEDICATIONS, f.medicationId);
+    context.medication = { kind, mg: scaled(f.medicationKg, 6), mL: scaled(f.medicationL, 3) };
   }
-  const hba1c = scaled(f.hba1cPercent, 0);
-  if (hba1c !== undefined) {
-    context.hba1cPercent = hba1c;
+  context.hba1cPercent = scaled(f.hba1cPercent, 0);
+  // Absent fields dropped, so equality and JSON see only what the meter sent.
+  const clean = JSON.parse(JSON.stringify(context)) as Record<string, unknown>;
+  const checked = glucoseContextSchema.safeParse(clean);
+  for (const issue of checked.error?.issues ?? []) {
+    delete clean[String(issue.path[0])];
   }
 
-  return context;
+  return glucoseContextSchema.parse(clean);
 }
 
 /**

@@ -1,4 +1,9 @@
-import { VITAL_CODES, findCodeByLoinc, type Observation as Reading } from '@sparkden/protocol';
+import {
+  VITAL_CODES,
+  findCodeByLoinc,
+  type GlucoseContext,
+  type Observation as Reading,
+} from '@sparkden/protocol';
 import type { Queryable } from '@sparkden/alerting';
 
 import type { Resource } from './resource-types.js';
@@ -93,6 +98,9 @@ export function toVitalSignsObservation(reading: Reading): Resource {
       ...valueOf(c),
     }));
   }
+  if (reading.context !== undefined) {
+    observation.component = contextComponents(reading.context);
+  }
   if (reading.quality.length > 0) {
     observation.note = reading.quality.map((q) => ({ text: `quality: ${q}` }));
   }
@@ -117,6 +125,62 @@ function valueOf(m: {
   return {};
 }
 
+const MDC = 'urn:iso:std:iso:11073:10101';
+const quantity = (value: number, unit: string) => ({
+  valueQuantity: { value, unit, system: UCUM, code: unit },
+});
+const concept = (text: string) => ({ valueCodeableConcept: { text } });
+const named = (text: string) => ({ code: { text } });
+
+/**
+ * A glucose reading's context as `Observation.component`s [FHIR R4 Observation.component:
+ * parts of one observation that share its subject, time and device]. The meal carries the
+ * MDC code the HL7 Personal Health Device IG gives it [PHD IG: MDC_CTXT_GLU_MEAL 8417864],
+ * HbA1c its LOINC code [LOINC 4548-4 Hemoglobin A1c/Hemoglobin.total in Blood]; the other
+ * fields have no code we can vouch for, so they carry the Bluetooth GSS field name as text
+ * only [FHIR R4 CodeableConcept.text] rather than a made-up code.
+ */
+function contextComponents(c: GlucoseContext): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  if (c.meal !== undefined) {
+    const coding = [{ system: MDC, code: '8417864', display: 'MDC_CTXT_GLU_MEAL' }];
+    out.push({ code: { coding, text: 'Meal' }, ...concept(c.meal) });
+  }
+  if (c.carbohydrate?.meal !== undefined) {
+    out.push({ ...named('Carbohydrate meal'), ...concept(c.carbohydrate.meal) });
+  }
+  if (c.carbohydrate?.grams !== undefined) {
+    out.push({ ...named('Carbohydrate'), ...quantity(c.carbohydrate.grams, 'g') });
+  }
+  if (c.tester !== undefined) {
+    out.push({ ...named('Tester'), ...concept(c.tester) });
+  }
+  if (c.health !== undefined) {
+    out.push({ ...named('Health'), ...concept(c.health) });
+  }
+  if (c.exercise !== undefined) {
+    out.push({ ...named('Exercise duration'), ...quantity(c.exercise.durationS, 's') });
+    out.push({ ...named('Exercise intensity'), ...quantity(c.exercise.intensityPercent, '%') });
+  }
+  if (c.medication?.kind !== undefined) {
+    out.push({ ...named('Medication'), ...concept(c.medication.kind) });
+  }
+  if (c.medication?.mg !== undefined) {
+    out.push({ ...named('Medication amount'), ...quantity(c.medication.mg, 'mg') });
+  }
+  if (c.medication?.mL !== undefined) {
+    out.push({ ...named('Medication amount'), ...quantity(c.medication.mL, 'mL') });
+  }
+  if (c.hba1cPercent !== undefined) {
+    const coding = [
+      { system: LOINC, code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood' },
+    ];
+    out.push({ code: { coding, text: 'HbA1c' }, ...quantity(c.hba1cPercent, '%') });
+  }
+
+  return out;
+}
+
 /** Whether a LOINC code is one the vitals store holds. */
 export function isVitalLoinc(loinc: string): boolean {
   return findCodeByLoinc(loinc) !== undefined;
@@ -139,6 +203,12 @@ interface ReadingRow {
   received_at: Date;
   status: string;
   quality: string[];
+  context: unknown;
+}
+
+/** A jsonb column as PostgreSQL (an object) or PGlite (sometimes text) returns it. */
+function parseJson(v: unknown): unknown {
+  return typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
 }
 
 /**
@@ -158,13 +228,12 @@ export function sqlVitalsSource(db: Queryable): VitalsSource {
       value: r.value ?? undefined,
       unit: r.unit ?? undefined,
       dataAbsentReason: r.data_absent_reason ?? undefined,
-      components:
-        (typeof r.components === 'string' ? (JSON.parse(r.components) as unknown) : r.components) ??
-        undefined,
+      components: parseJson(r.components) ?? undefined,
       effectiveAt: new Date(r.effective_at).toISOString(),
       receivedAt: new Date(r.received_at).toISOString(),
       status: r.status,
       quality: r.quality,
+      context: parseJson(r.context) ?? undefined,
     }) as Reading;
 
   const where = (q: VitalsFilter) => {
