@@ -10,6 +10,13 @@ const SUBSETTED = {
   code: 'SUBSETTED',
 };
 
+// Whether `key` is, or is a typed choice of (`valueQuantity` for `value[x]`), a name in `names`.
+function named(names: Set<string>, key: string): boolean {
+  return (
+    names.has(key) || [...key.matchAll(/[A-Z]/g)].some((m) => names.has(key.slice(0, m.index)))
+  );
+}
+
 /**
  * Applies `_summary` / `_elements` to one resource [FHIR R4 search 3.1.1.5.8-9]; a cut
  * resource is tagged SUBSETTED.
@@ -24,7 +31,7 @@ export function shapeResource(
     keep = (k) => elements.includes(k);
   } else if (summary === 'true') {
     const summaryKeys = summaryElementsOf(resource.resourceType);
-    keep = (k) => summaryKeys.has(k);
+    keep = (k) => named(summaryKeys, k);
   } else if (summary === 'text') {
     keep = (k) => k === 'text';
   } else if (summary === 'data') {

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 
 import type { GatewayEnv } from '../../http/env.js';
 import { searchParametersOf } from '../definitions.js';
-import { INDEXED_TYPES } from '../index-values.js';
+import { INDEXED_TYPES, isProtectedParam } from '../index-values.js';
 import { FINANCIAL_TYPES, type ResourceType } from '../resource-types.js';
 import { sendJson } from './http.js';
 
@@ -16,6 +16,14 @@ const INTERACTIONS = [
   'create',
   'search-type',
 ];
+
+// Said of a parameter over an identifying field, whose index holds keyed hashes only.
+const ENCRYPTED =
+  'Encrypted at rest: exact values only (strings also match by their first 1 to 24 characters); no prefixes, :contains or _sort.';
+
+// Said of every reference parameter: how far chaining goes.
+const CHAINS =
+  'Chains one level to a non-reference parameter of the target (patient.name); name the type (subject:Patient.name) when the reference allows several.';
 
 /**
  * The CapabilityStatement: exactly the types, interactions, search parameters (the
@@ -38,7 +46,12 @@ export function capabilityStatement(
           code === '_lastUpdated' ||
           (!code.startsWith('_') && INDEXED_TYPES.includes(p.type ?? '')),
       )
-      .map(([code, p]) => ({ name: code, type: p.type }));
+      .map(([code, p]) => ({
+        name: code,
+        type: p.type,
+        ...(isProtectedParam(type, p) ? { documentation: ENCRYPTED } : {}),
+        ...(p.type === 'reference' ? { documentation: CHAINS } : {}),
+      }));
     const operations =
       type === 'Patient' || type === 'Group'
         ? [

@@ -157,10 +157,12 @@ export function dateCondition(
       return `${hi} > ${to()}`;
     case 'lt':
       return `${lo} < ${from()}`;
+    // ge: the range above the value overlaps the target, or the value's range contains it;
+    // le: likewise below. A target that only starts (or ends) inside the range is neither.
     case 'ge':
-      return `${hi} >= ${from()}`;
+      return `(${hi} > ${to()} or (${lo} >= ${from()} and ${hi} <= ${to()}))`;
     case 'le':
-      return `${lo} <= ${to()}`;
+      return `(${lo} < ${from()} or (${lo} >= ${from()} and ${hi} <= ${to()}))`;
     case 'sa':
       return `${lo} > ${to()}`;
     case 'eb':

@@ -8,6 +8,7 @@ import {
   type ValueBound,
   type VitalsFilter,
   type VitalsSource,
+  VITALS_ID_PREFIX,
 } from '../vitals.js';
 
 const LOINC = 'http://loinc.org';
@@ -51,6 +52,11 @@ export function splitVitalsSearch(
   for (const [key, value] of used) {
     const repeated = seen.has(key);
     seen.add(key);
+    // `_id` and `_lastUpdated` filter readings too: the store cannot, the matcher can.
+    if (key === '_id' || key === '_lastUpdated') {
+      rest.push([key, value]);
+      continue;
+    }
     if (key.startsWith('_') || key === 'patient' || key === 'subject') {
       continue;
     }
@@ -157,6 +163,10 @@ export async function findVitals(
   window: number,
   ascending: boolean,
 ): Promise<VitalsPage> {
+  const ids = used.filter(([k]) => k === '_id').flatMap(([, v]) => v.split(','));
+  if (ids.length > 0) {
+    return byIds(source, patientId, used, ids, window, ascending);
+  }
   const { filter, rest } = splitVitalsSearch(patientId, used);
   if (rest.length === 0) {
     const total = await source.count(filter);
@@ -174,6 +184,37 @@ export async function findVitals(
   const matched = candidates
     .map(toVitalSignsObservation)
     .filter((o) => matchesSearchRequest(o as never, request));
+
+  return { total: matched.length, readings: matched.slice(0, window) };
+}
+
+// A search by `_id` reads the named readings, not the patient's whole series, and matches
+// every other parameter in memory.
+async function byIds(
+  source: VitalsSource,
+  patientId: string,
+  used: [string, string][],
+  ids: string[],
+  window: number,
+  ascending: boolean,
+): Promise<VitalsPage> {
+  const wanted = [...new Set(ids)].filter((id) => id.startsWith(VITALS_ID_PREFIX));
+  const found = await Promise.all(
+    wanted.map((id) => source.get(id.slice(VITALS_ID_PREFIX.length))),
+  );
+  const params = used.filter(
+    ([k]) =>
+      k === '_id' ||
+      k === '_lastUpdated' ||
+      (!k.startsWith('_') && k !== 'patient' && k !== 'subject'),
+  );
+  const request = parseSearchRequest(`Observation?${new URLSearchParams(params).toString()}`);
+  const at = (o: Resource) => (typeof o.effectiveDateTime === 'string' ? o.effectiveDateTime : '');
+  const matched = found
+    .filter((r): r is NonNullable<typeof r> => r !== undefined && r.patient === patientId)
+    .map(toVitalSignsObservation)
+    .filter((o) => matchesSearchRequest(o as never, request))
+    .sort((a, b) => (ascending ? at(a).localeCompare(at(b)) : at(b).localeCompare(at(a))));
 
   return { total: matched.length, readings: matched.slice(0, window) };
 }
