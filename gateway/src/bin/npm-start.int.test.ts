@@ -71,16 +71,24 @@ function demoUser(out: string, role: string): { username: string; password: stri
   return { username: line[1], password: line[2], totp: line[3] };
 }
 
-// Once per start: a TOTP code is accepted once, a second login in the same window is a replay.
+// A TOTP code is accepted once (the hub remembers it across restarts): a second sign-in
+// within the same 30-s step would be a replay, so it waits for the next code.
+const usedCodes = new Set<string>();
+
 async function signIn(url: string, out: string): Promise<string> {
   const nurse = demoUser(out, 'nurse');
+  while (usedCodes.has(currentTotp(nurse.totp))) {
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const code = currentTotp(nurse.totp);
+  usedCodes.add(code);
   const login = await fetch(`${url}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       username: nurse.username,
       password: nurse.password,
-      totp: currentTotp(nurse.totp),
+      totp: code,
     }),
   });
   assert.is(login.status, 200, 'the printed nurse signs in');
