@@ -4,14 +4,18 @@
  * 1. Consumers per worker at ≤ 80 % of one core. One producer pair (VP8 ~1 Mbit/s at 30 fps in
  *    4 packets per frame, Opus 50 packets/s) is fed over RTP from this process; N consumers,
  *    each on its own PlainTransport (one per viewer, as a real recv transport), forward to a
- *    UDP sink. Worker CPU comes from the worker's own getrusage over a fixed window. The peer
- *    is mediasoup's published guidance (~500 consumers per worker).
+ *    UDP port nobody reads (the worker's own stats count what it sent). Worker CPU comes from
+ *    the worker's own getrusage over a fixed window. The peer is mediasoup's published
+ *    guidance (~500 consumers per worker). Measured twice: plain RTP,
+ *    and SRTP both ways (`enableSrtp`, AES_CM_128_HMAC_SHA1_80), where a second worker, not
+ *    measured, protects the incoming RTP and every consumer's transport protects its copy, as
+ *    DTLS-SRTP to browsers does.
  * 2. Latency. The same frames go two ways in one run, alternating: sender → SFU (PlainTransport
  *    in, SimpleConsumer, PlainTransport out) → sink, and sender → sink directly over loopback
  *    UDP (the direct peer path). Frame latency = first packet sent → last packet received.
  *
- * NOTE: RTP here is unencrypted (PlainTransport); browsers use DTLS-SRTP, whose AES-GCM/CTR cost
- * per packet is not in these numbers. Needs the built worker (sfu/scripts/build-worker.sh).
+ * NOTE: the SRTP run has the per-packet cost of SRTP but not DTLS's handshake or ICE checks,
+ * which are per transport, not per packet. Needs the built worker (sfu/scripts/build-worker.sh).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { types as ms } from 'mediasoup';
@@ -26,6 +30,9 @@ const VIDEO_PAYLOAD = 1000;
 const WINDOW_MS = 3000;
 const CPU_BUDGET = 0.8;
 const PEER_GUIDANCE = 500;
+const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
+// A viewer's two consumers forward 30 frames × 4 packets and 50 Opus packets a second.
+const PPS_PER_CONSUMER = (30 * PACKETS_PER_FRAME + 50) / 2;
 
 const bin = findWorkerBinary();
 if (!bin.available) {
@@ -79,6 +86,10 @@ async function setupProducer(router: ms.Router) {
     rtcpMux: true,
     comedia: true,
   });
+  return producePlain(transport);
+}
+
+async function producePlain(transport: ms.PlainTransport) {
   const video = await transport.produce({
     kind: 'video',
     rtpParameters: {
@@ -156,22 +167,85 @@ async function workerCpuShare(worker: ms.Worker): Promise<number> {
   return cpuMs / wallMs;
 }
 
-async function consumerCapacity(): Promise<void> {
-  const worker = await mediasoup.createWorker({ logLevel: 'none' });
-  const router = await worker.createRouter({
-    mediaCodecs: [
-      { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
-      { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
-    ],
+const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
+];
+
+/**
+ * The measured router's producers fed over SRTP: this process sends plain RTP to a feeder
+ * worker, whose SRTP PlainTransport protects it towards the measured router's SRTP transport.
+ */
+async function setupSrtpProducer(router: ms.Router) {
+  const feederWorker = await mediasoup.createWorker({ logLevel: 'none' });
+  const feeder = await feederWorker.createRouter({ mediaCodecs: MEDIA_CODECS });
+  const plainIn = await setupProducer(feeder);
+  const listenInfo = { protocol: 'udp', ip: '127.0.0.1' } as const;
+  const srtp = { enableSrtp: true, srtpCryptoSuite: SRTP_SUITE } as const;
+  const into = await router.createPlainTransport({
+    listenInfo,
+    rtcpMux: true,
+    comedia: true,
+    ...srtp,
   });
-  const producer = await setupProducer(router);
+  const out = await feeder.createPlainTransport({
+    listenInfo,
+    rtcpMux: true,
+    comedia: false,
+    ...srtp,
+  });
+  await out.connect({
+    ip: '127.0.0.1',
+    port: into.tuple.localPort,
+    srtpParameters: into.srtpParameters,
+  });
+  await into.connect({ srtpParameters: out.srtpParameters });
+  const produced: ms.Producer[] = [];
+  for (const p of [plainIn.video, plainIn.audio]) {
+    const fed = await out.consume({ producerId: p.id, rtpCapabilities: feeder.rtpCapabilities });
+    produced.push(await into.produce({ kind: fed.kind, rtpParameters: fed.rtpParameters }));
+  }
+
+  return {
+    video: produced[0],
+    audio: produced[1],
+    port: plainIn.port,
+    close: () => feederWorker.close(),
+  };
+}
+
+/** Every consumer of about 20 viewers (video and audio alike), for sampled stats. */
+function sampleOf(consumers: ms.Consumer[]): ms.Consumer[] {
+  const stride = Math.max(1, Math.ceil(consumers.length / 2 / 20));
+
+  return consumers.filter((_, i) => Math.floor(i / 2) % stride === 0);
+}
+
+async function packetsSent(consumers: ms.Consumer[]): Promise<{ packets: number; at: number }> {
+  const start = performance.now();
+  let packets = 0;
+  for (const c of consumers) {
+    for (const s of await c.getStats()) {
+      packets += s.type === 'outbound-rtp' ? s.packetCount : 0;
+    }
+  }
+
+  return { packets, at: (start + performance.now()) / 2 };
+}
+
+async function consumerCapacity(srtp: boolean): Promise<void> {
+  const worker = await mediasoup.createWorker({ logLevel: 'none' });
+  const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+  const producer = srtp ? await setupSrtpProducer(router) : await setupProducer(router);
   const sender = await bind();
-  const sink = await bind();
-  let sunk = 0;
-  sink.on('message', () => (sunk += 1));
+  // Consumers send to a port nobody reads: counting tens of thousands of packets a second in
+  // this process would slow its sender on a busy machine; stats count what the worker sent.
+  const closed = await bind();
+  const sinkPort = closed.address().port;
+  closed.close();
   const stop = startSender(sender, () => [producer.port]);
-  const sinkPort = sink.address().port;
   const consumers: ms.Consumer[] = [];
+  const label = srtp ? `srtp (${SRTP_SUITE})` : 'plain rtp';
 
   const addConsumers = async (total: number) => {
     while (consumers.length < total) {
@@ -179,8 +253,11 @@ async function consumerCapacity(): Promise<void> {
         listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
         rtcpMux: true,
         comedia: false,
+        ...(srtp ? { enableSrtp: true, srtpCryptoSuite: SRTP_SUITE } : {}),
       });
-      await t.connect({ ip: '127.0.0.1', port: sinkPort });
+      // Nothing answers from the far side; any valid keys do for packets it never sends.
+      const keys = srtp ? { srtpParameters: t.srtpParameters } : {};
+      await t.connect({ ip: '127.0.0.1', port: sinkPort, ...keys });
       for (const p of [producer.video, producer.audio]) {
         consumers.push(
           await t.consume({ producerId: p.id, rtpCapabilities: router.rtpCapabilities }),
@@ -192,19 +269,33 @@ async function consumerCapacity(): Promise<void> {
   const rows: { consumers: number; cpu: number; pps: number }[] = [];
   for (const n of [20, 100, 200, 400, 600, 800, 1000, 1200]) {
     await addConsumers(n);
-    sunk = 0;
+    const sample = sampleOf(consumers);
+    const before = await packetsSent(sample);
     const cpu = await workerCpuShare(worker);
-    const pps = sunk / (WINDOW_MS / 1000);
+    const after = await packetsSent(sample);
+    // Stats are read one consumer after another, so the rate spans the two reads' midpoints.
+    const seconds = (after.at - before.at) / 1000;
+    const pps = ((after.packets - before.packets) * consumers.length) / sample.length / seconds;
     rows.push({ consumers: n, cpu, pps });
     console.log(
-      `sfu: ${String(n).padStart(5)} consumers  worker cpu ${(cpu * 100).toFixed(1).padStart(5)} %  ` +
-        `forwarded ${Math.round(pps)} pkt/s`,
+      `sfu: ${label}: ${String(n).padStart(5)} consumers  worker cpu ${(cpu * 100).toFixed(1).padStart(5)} %  ` +
+        `forwarded ${Math.round(pps)} of ${n * PPS_PER_CONSUMER} pkt/s`,
     );
-    if (cpu > CPU_BUDGET) {
+    // A worker that no longer gets the packets out (a machine busy with other work starves
+    // it) measures the machine, not the worker: stop, and rest on the steps before.
+    if (cpu > CPU_BUDGET || pps < 0.9 * n * PPS_PER_CONSUMER) {
       break;
     }
   }
   stop();
+  const starved =
+    rows.length > 1 && rows.at(-1)!.pps < 0.9 * rows.at(-1)!.consumers * PPS_PER_CONSUMER;
+  if (starved) {
+    console.log(
+      `sfu: ${label}: worker starved at ${rows.at(-1)!.consumers} consumers; step dropped`,
+    );
+    rows.pop();
+  }
 
   // Linear interpolation between the last point under budget and the first over it.
   const over = rows.findIndex((r) => r.cpu > CPU_BUDGET);
@@ -220,14 +311,22 @@ async function consumerCapacity(): Promise<void> {
       a.consumers + ((CPU_BUDGET - a.cpu) * (b.consumers - a.consumers)) / (b.cpu - a.cpu),
     );
   }
-  const capped = over === -1 ? ' (budget not reached; lower bound)' : '';
+  const capped =
+    over === -1 ? ` (budget not reached at ${rows.at(-1)!.consumers}; lower bound)` : '';
+  // The same budget from the cost per forwarded packet of the largest step, which holds even
+  // when a busy machine kept the sender below its nominal rate.
+  const last = rows.at(-1)!;
+  const byPackets = Math.round(CPU_BUDGET / (last.cpu / last.pps) / PPS_PER_CONSUMER);
   console.log(
-    `sfu: consumers per worker at ≤80 % of one core: ours ${capacity}${capped}, ` +
-      `mediasoup guidance ~${PEER_GUIDANCE}, ratio ${(capacity / PEER_GUIDANCE).toFixed(2)}`,
+    `sfu: ${label}: consumers per worker at ≤80 % of one core: ours ${capacity}${capped} ` +
+      `(${byPackets} from the cost per packet), mediasoup guidance ~${PEER_GUIDANCE}, ` +
+      `ratio ${(capacity / PEER_GUIDANCE).toFixed(2)}`,
   );
   sender.close();
-  sink.close();
   worker.close();
+  if ('close' in producer) {
+    producer.close();
+  }
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -310,4 +409,5 @@ async function addedLatency(): Promise<void> {
 }
 
 await addedLatency();
-await consumerCapacity();
+await consumerCapacity(false);
+await consumerCapacity(true);

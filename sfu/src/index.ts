@@ -17,6 +17,17 @@ export {
   type SfuStatus,
 } from './service.js';
 export { startSfuNode, type SfuNode, type SfuNodeOptions } from './sfu-node.js';
+export {
+  VisitEventPublisher,
+  visitEventStream,
+  type RelayedVisitEvent,
+  type VisitEventPublisherOptions,
+} from './event-publisher.js';
+export {
+  VisitEventConsumer,
+  type RelayedVisitEventHandler,
+  type VisitEventConsumerOptions,
+} from './event-consumer.js';
 export { NodeRegistry, placeVisit, type SfuNodeInfo, type VisitPlacement } from './placement.js';
 export type {
   VisitEvent,

@@ -44,11 +44,20 @@ export interface SfuServiceOptions {
   reconnectGraceMs?: number;
   /** A visit everyone left ends by itself after this. Default 10 min. */
   emptyVisitTimeoutMs?: number;
+  /** The visit clock, epoch ms (default `Date.now`); tests pass a clock they advance. */
+  now?: () => number;
 }
 
 /** Media plane state as `status()` reports it. */
 export interface SfuStatus {
-  media: { available: boolean; reason?: string; workers: number; load: number };
+  media: {
+    available: boolean;
+    reason?: string;
+    workers: number;
+    load: number;
+    /** Producers + consumers on each worker, by pool index (empty without media). */
+    workerLoads?: number[];
+  };
   visits: number;
 }
 
@@ -134,6 +143,7 @@ export function createSfuService(options: SfuServiceOptions): SfuService {
         },
         reconnectGraceMs: options.reconnectGraceMs ?? 30_000,
         emptyTimeoutMs: options.emptyVisitTimeoutMs ?? 10 * 60_000,
+        now: options.now,
       });
       rooms.set(appointmentId, room);
     }
@@ -147,6 +157,7 @@ export function createSfuService(options: SfuServiceOptions): SfuService {
         ...mediaState,
         workers: pool?.workers.length ?? 0,
         load: pool?.totalLoad ?? 0,
+        workerLoads: pool?.workers.map((w) => w.load) ?? [],
       },
       visits: rooms.size,
     };

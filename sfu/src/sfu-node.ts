@@ -1,9 +1,12 @@
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 
+import { VisitEventPublisher, type RelayedVisitEvent } from './event-publisher.js';
 import { createSfuService, type SfuService, type SfuServiceOptions } from './service.js';
 
 /** Options of {@link startSfuNode}. */
@@ -17,12 +20,16 @@ export interface SfuNodeOptions {
   /** HTTPS (TLS 1.3 or later) for signaling; plain HTTP when absent. */
   tls?: { certPem: string; keyPem: string };
   media?: SfuServiceOptions['media'];
-  /** Register this node's load in Redis for placement (both or neither). */
-  cluster?: { redisUrl: string; publicUrl: string; nodeId?: string };
+  /**
+   * Register this node's load in Redis for placement, and relay its visit events and audit
+   * records to the hubs through the `<prefix>events` stream (`prefix` default `sd:sfu:`).
+   */
+  cluster?: { redisUrl: string; publicUrl: string; nodeId?: string; prefix?: string };
   /** Origins allowed to open signaling from a browser (default: none but same origin). */
   corsOrigins?: string[];
   onVisitEvent?: SfuServiceOptions['onVisitEvent'];
   audit?: SfuServiceOptions['audit'];
+  now?: SfuServiceOptions['now'];
   logger?: Logger;
 }
 
@@ -37,7 +44,8 @@ export interface SfuNode {
  * One SFU node on its own: mediasoup workers, socket.io signaling under `/visit`, and
  * `GET /healthz` (alive, with the media status) and `GET /readyz` (200 only while a media
  * worker runs, so a load balancer sends visits only where they can be carried). With
- * `cluster`, the node registers its load in Redis and the gateway places visits on it.
+ * `cluster`, the node registers its load in Redis, the gateway places visits on it, and its
+ * visit events and audit records go to the hubs through a Redis Stream.
  *
  * @example
  * ```ts
@@ -51,15 +59,29 @@ export async function startSfuNode(options: SfuNodeOptions): Promise<SfuNode> {
 
   const logger = options.logger ?? pino({ level: 'silent' });
   const c = options.cluster;
+  const nodeId = c?.nodeId ?? `${hostname()}:${process.pid}`;
+  const relay = c === undefined ? undefined : new Redis(c.redisUrl, { lazyConnect: true });
+  await relay?.connect();
+  const publisher =
+    relay === undefined
+      ? undefined
+      : new VisitEventPublisher({ redis: relay, prefix: c?.prefix, nodeId });
+  const sinkOf =
+    <T>(kind: RelayedVisitEvent['kind'], local: ((e: T) => void | Promise<void>) | undefined) =>
+    async (event: T) => {
+      await publisher?.publish({ kind, event } as RelayedVisitEvent);
+      await local?.(event);
+    };
   const sfu = createSfuService({
     tokenKey: options.tokenKey,
     logger,
     media: options.media,
-    onVisitEvent: options.onVisitEvent,
-    audit: options.audit,
+    onVisitEvent: sinkOf('visit', options.onVisitEvent),
+    audit: sinkOf('audit', options.audit),
+    now: options.now,
     ...(c === undefined
       ? {}
-      : { cluster: { redis: c.redisUrl, url: c.publicUrl, nodeId: c.nodeId } }),
+      : { cluster: { redis: c.redisUrl, url: c.publicUrl, nodeId, prefix: c.prefix } }),
   });
   const answer: RequestListener = (req, res) => {
     const status = sfu.status();
@@ -93,6 +115,7 @@ export async function startSfuNode(options: SfuNodeOptions): Promise<SfuNode> {
     async stop() {
       await sfu.stop();
       await new Promise<void>((ok) => void io.close(() => ok()));
+      await relay?.quit();
     },
   };
 }

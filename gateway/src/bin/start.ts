@@ -34,7 +34,8 @@ async function ensureWebClient(): Promise<void> {
 }
 
 // An SFU node of a larger deployment: it shares the hub's keys (the visit-token secret) and
-// Redis; the gateways place visits on it and hand out its URL.
+// Redis; the gateways place visits on it and hand out its URL, and record its visit events and
+// audit records from the `sd:sfu:events` stream.
 async function startSfuRole(config: HubConfig, logger: Logger): Promise<void> {
   if (config.redisUrl !== undefined && config.publicUrl === undefined) {
     fail('--role sfu with REDIS_URL needs SPARKDEN_PUBLIC_URL, the URL browsers reach it at');
@@ -59,6 +60,10 @@ async function startSfuRole(config: HubConfig, logger: Logger): Promise<void> {
   const status = node.sfu.status();
   if (!status.media.available) {
     logger.warn({ reason: status.media.reason }, 'sfu node up without media');
+  }
+  if (config.redisUrl === undefined) {
+    // Visit events reach the hubs' Encounters, ledger and audit trail only through Redis.
+    logger.warn('sfu node without REDIS_URL: its visits are not recorded by any hub');
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

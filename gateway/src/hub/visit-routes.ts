@@ -48,11 +48,58 @@ function actorRefOf(caller: Caller): string | undefined {
   return caller.practitionerId === undefined ? undefined : `Practitioner/${caller.practitionerId}`;
 }
 
+/** What the lobby and the tiles show for a caller with no name on record. */
+const ROLE_LABELS: Record<VisitRole, string> = {
+  host: 'Clinician',
+  patient: 'Patient',
+  guest: 'Care team',
+};
+
+type HumanName = {
+  use?: string;
+  text?: string;
+  prefix?: string[];
+  given?: string[];
+  family?: string;
+};
+
+// [FHIR R4 HumanName]: the `usual` or `official` name first; `text` when given, else the
+// prefix, given names and family name in that order.
+function formatName(names: HumanName[] | undefined): string | undefined {
+  const name =
+    names?.find((n) => n.use === 'usual') ?? names?.find((n) => n.use === 'official') ?? names?.[0];
+  const parts = [...(name?.prefix ?? []), ...(name?.given ?? []), name?.family ?? ''];
+  const text = name?.text?.trim() || parts.join(' ').replace(/\s+/g, ' ').trim();
+
+  return text === '' ? undefined : text;
+}
+
+/**
+ * The name other participants see: the caller's Practitioner or Patient name. PHI: it goes
+ * into the join token, to the caller and the other participants of this visit, never a log.
+ */
+async function displayNameOf(
+  repo: FhirRepository,
+  actorRef: string | undefined,
+  role: VisitRole,
+): Promise<string> {
+  const [type, id] = actorRef?.split('/') ?? [];
+  if ((type !== 'Practitioner' && type !== 'Patient') || id === undefined) {
+    return ROLE_LABELS[role];
+  }
+
+  const row = await repo.current(type, id);
+  const resource = row === undefined || row.deleted ? undefined : repo.toResource(row);
+
+  return formatName(resource?.name as HumanName[] | undefined) ?? ROLE_LABELS[role];
+}
+
 /**
  * `POST /api/visits/:appointmentId/token`: a join token bound to one Appointment, the caller
  * and a role (a clinician hosts, the patient joins, a nurse is a guest), expiring in minutes,
  * with the signaling URL of the SFU node the visit is placed on. The caller must be allowed to
- * see the Appointment's patient (the same ABAC as the FHIR API).
+ * see the Appointment's patient (the same ABAC as the FHIR API). The token's display name is
+ * the caller's Practitioner or Patient name, shown to the other participants in the lobby.
  *
  * @example
  * gateway.mount('/api/visits', visitRoutes({ gateway, repo, tokenKey, place, hubUrl }));
@@ -82,7 +129,7 @@ export function visitRoutes(options: VisitRoutesOptions): Hono<GatewayEnv> {
       appointmentId,
       userId: caller.sub,
       role,
-      displayName: caller.role === 'patient' ? 'Patient' : caller.role,
+      displayName: await displayNameOf(repo, actorRef, role),
       patientRef: role === 'host' && patientId !== undefined ? `Patient/${patientId}` : undefined,
       ...(actorRef === undefined ? {} : { actorRef }),
     });

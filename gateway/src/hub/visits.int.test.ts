@@ -80,6 +80,34 @@ test('without Redis: a token bound to the caller, and the embedded SFU signaling
   }
 });
 
+test('the token carries the Practitioner and Patient names the lobby shows', async () => {
+  const hub = await startVisitTestHub({ media: NO_WORKER });
+  try {
+    await hub.repo.update({
+      resourceType: 'Practitioner',
+      id: 'demo-clinician',
+      name: [{ use: 'official', prefix: ['Dr.'], given: ['Ada'], family: 'Quill' }],
+    });
+    await hub.repo.update({
+      resourceType: 'Patient',
+      id: 'demo-patient-1',
+      name: [
+        { use: 'old', family: 'Former' },
+        { use: 'usual', text: 'Sam Reed' },
+      ],
+    });
+    const apt = await hub.book();
+
+    const host = await hub.verify((await hub.tokenFor('clinician', apt)).body.token);
+    const patient = await hub.verify((await hub.tokenFor('patient', apt)).body.token);
+
+    assert.is(host.displayName, 'Dr. Ada Quill');
+    assert.is(patient.displayName, 'Sam Reed');
+  } finally {
+    await hub.close();
+  }
+});
+
 test("the token route refuses another patient's visit, an unknown Appointment, no session", async () => {
   const hub = await startVisitTestHub({ media: NO_WORKER });
   try {

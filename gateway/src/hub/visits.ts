@@ -18,6 +18,7 @@ import type { Gateway } from '../gateway.js';
 import { auditFromVisit } from './audit-adapters.js';
 import { createVisitPlacer } from './visit-placement.js';
 import { appointmentFacts, createVisitRecorder } from './visit-records.js';
+import { startVisitEventRelay } from './visit-relay.js';
 import { visitRoutes } from './visit-routes.js';
 import { alertingVitalsSource } from './visit-vitals.js';
 
@@ -54,8 +55,8 @@ export interface VisitsHandle {
 /**
  * Starts the SFU in the hub process, serves its `/visit` signaling and `/visit-vitals`
  * panel namespaces and the join-token route, records visits as Encounters and in billing's
- * ledger, and with Redis registers the SFU's load and places new visits on the least-loaded
- * SFU node. A missing mediasoup worker is reported as "video visits unavailable" and never
+ * ledger, and with Redis registers the SFU's load, places new visits on the least-loaded
+ * SFU node, and records the visits of standalone SFU nodes from their event stream. A missing mediasoup worker is reported as "video visits unavailable" and never
  * stops the hub.
  *
  * @example
@@ -116,6 +117,17 @@ export async function attachVisits(options: AttachVisitsOptions): Promise<Visits
     source: alertingVitalsSource(options.store, options.engine, { logger: options.logger }),
     logger: options.logger,
   });
+  const relay =
+    redis === undefined
+      ? undefined
+      : await startVisitEventRelay({
+          redis,
+          prefix: options.placementPrefix,
+          consumer: local.nodeId,
+          record,
+          audit,
+          logger: options.logger,
+        });
   const place = createVisitPlacer({ local, redis, prefix: options.placementPrefix });
   options.gateway.mount(
     '/api/visits',
@@ -133,6 +145,7 @@ export async function attachVisits(options: AttachVisitsOptions): Promise<Visits
     sfu,
     async stop() {
       await sfu.stop();
+      await relay?.stop();
       redis?.disconnect();
     },
   };
