@@ -1,34 +1,109 @@
 /**
  * Resident memory of an agent running five devices (five simulated Contec CMS50D+ oximeters
- * on serial pseudo-terminals, acked by a stand-in hub), beside an idle Node.js process with
- * the same TypeScript loader measured in the same run, and against the small-box target.
+ * on serial pseudo-terminals, acked by a stand-in hub), beside an idle plain `node -e`
+ * process measured in the same run, and against the small-box target. The agent's figure is
+ * the peak RSS of its whole process tree (the bin and any child it spawns), sampled once the
+ * readings flow. It runs once per loader and V8 setting: the TypeScript sources through tsx
+ * (the bin's fallback, and all it ran before the bundle), then the esbuild bundle on plain
+ * `node` (what the bin runs), each bare and with the systemd unit's flags. CPU is the tree's
+ * user+system time in the window.
+ *
+ * `AGENT_RSS_EXTRA="<node flags>|<node flags>"` measures more settings on the bundle (flags go
+ * on node's command line, so V8 flags that NODE_OPTIONS refuses can be tried too).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 import { createScratchDatabase } from '@sparkden/alerting';
 import { startSerialSimulator, type SerialSimulator } from '@sparkden/device-drivers';
 
-import { createAgentEnv, spawnAgent, waitFor } from './test-support/agent-fixture.js';
+import { createAgentEnv, waitFor } from './test-support/agent-fixture.js';
 import { HubStandIn } from './test-support/hub-stand-in.js';
 
+const BIN = fileURLToPath(new URL('../bin/sparkden-agent.js', import.meta.url));
 const TARGET_MB = 60;
+const WINDOW_MS = 5000;
+// The systemd unit runs the agent with these V8 settings (deploy/systemd/sparkden-agent.service).
+const TUNED = '--max-semi-space-size=1 --max-old-space-size=64';
 
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+/** `node <flags> sparkden-agent run --config <file>`, quiet, as its own process. */
+function spawnBin(configFile: string, flags: string, loader: 'bundle' | 'tsx') {
+  const args = [...flags.split(' ').filter(Boolean), BIN, 'run', '--config', configFile];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '', SPARKDEN_AGENT_LOADER: loader === 'tsx' ? 'tsx' : '' },
+  });
+  const stderr: string[] = [];
+  child.stderr.on('data', (d: Buffer) => stderr.push(d.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
 
-  return Number(kb ?? 0) / 1024;
+  return { child, stderr, exited };
+}
+const TICKS_PER_SECOND = 100;
+
+/** The pid and every descendant of it ([proc(5)]: /proc/<pid>/task/<tid>/children). */
+function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
+
+  return [pid, ...children.flatMap(processTree)];
 }
 
-async function peakRss(pid: number, ms: number): Promise<number> {
-  let peak = 0;
+function readProc(pid: number, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function treeRssMb(pid: number): number {
+  const kb = processTree(pid).map((p) =>
+    Number(/VmRSS:\s+(\d+)/.exec(readProc(p, 'status'))?.[1] ?? 0),
+  );
+
+  return kb.reduce((a, b) => a + b, 0) / 1024;
+}
+
+// [proc(5)] /proc/<pid>/stat fields 14 and 15 (utime, stime), after the ") " of the name.
+function treeCpuMs(pid: number): number {
+  const ticks = processTree(pid).map((p) => {
+    const fields = readProc(p, 'stat').split(') ')[1]?.split(' ') ?? [];
+
+    return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  });
+
+  return (ticks.reduce((a, b) => a + b, 0) * 1000) / TICKS_PER_SECOND;
+}
+
+interface Sample {
+  rss: number;
+  cpuMs: number;
+  processes: number;
+}
+
+async function sampleTree(pid: number, ms: number): Promise<Sample> {
+  let rss = 0;
+  let processes = 0;
+  const cpuBefore = treeCpuMs(pid);
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    peak = Math.max(peak, rssMb(pid));
+    rss = Math.max(rss, treeRssMb(pid));
+    processes = Math.max(processes, processTree(pid).length);
     await new Promise((r) => setTimeout(r, 250));
   }
 
-  return peak;
+  return { rss, cpuMs: treeCpuMs(pid) - cpuBefore, processes };
 }
 
 const scratch = await createScratchDatabase('sd_agent_rss');
@@ -50,38 +125,53 @@ try {
       minIntervalMs: 1000,
     })),
   });
-  const measureAgent = async (nodeOptions: string) => {
-    const agent = spawnAgent(env.configFile, { NODE_OPTIONS: nodeOptions });
-    const before =
-      (await hub.pool.query<{ n: number }>('select count(*)::int as n from obs')).rows[0]?.n ?? 0;
-    const stored = async () =>
-      (await hub.pool.query<{ n: number }>('select count(*)::int as n from obs')).rows[0]?.n ?? 0;
-    await waitFor(async () => (await stored()) > before, 'readings at the hub');
+  const stored = async () =>
+    (await hub.pool.query<{ n: number }>('select count(*)::int as n from obs')).rows[0]?.n ?? 0;
+  const measureAgent = async (loader: 'bundle' | 'tsx', flags: string) => {
+    const before = await stored();
+    const agent = spawnBin(env.configFile, flags, loader);
+    try {
+      await waitFor(async () => (await stored()) > before, 'readings at the hub');
+    } catch (error) {
+      agent.child.kill('SIGKILL');
+      console.error(agent.stderr.join(''));
+      throw error;
+    }
     await new Promise((r) => setTimeout(r, 5000));
-    const rss = await peakRss(agent.child.pid!, 5000);
+    const sample = await sampleTree(agent.child.pid!, WINDOW_MS);
     agent.child.kill('SIGTERM');
     await agent.exited;
 
-    return { rss, rows: (await stored()) - before };
+    return { ...sample, rows: (await stored()) - before };
   };
-  // The systemd unit runs the agent with these V8 settings (smaller young generation).
-  const TUNED = '--max-semi-space-size=1 --max-old-space-size=96';
-  const plain = await measureAgent('');
-  const tuned = await measureAgent(TUNED);
-  const ours = tuned.rss;
-  const rows = tuned.rows;
-  const idle = spawn(process.execPath, ['--import', 'tsx', '-e', 'setTimeout(() => {}, 4000)'], {
-    stdio: 'ignore',
-  });
+  // The first bundled run builds dist/ when it is stale; measure only fresh starts.
+  await measureAgent('bundle', '');
+  const extra = (process.env.AGENT_RSS_EXTRA ?? '').split('|').filter(Boolean);
+  const runs = [
+    { label: 'tsx loader, default V8', ...(await measureAgent('tsx', '')) },
+    { label: `tsx loader, "${TUNED}"`, ...(await measureAgent('tsx', TUNED)) },
+    { label: 'bundle, default V8', ...(await measureAgent('bundle', '')) },
+  ];
+  const tuned = { label: `bundle, "${TUNED}"`, ...(await measureAgent('bundle', TUNED)) };
+  runs.push(tuned);
+  for (const options of extra) {
+    runs.push({ label: `bundle, "${options}"`, ...(await measureAgent('bundle', options)) });
+  }
+  const idle = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 4000)'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
-  const peer = await peakRss(idle.pid!, 2000);
+  const peer = (await sampleTree(idle.pid!, 2000)).rss;
   idle.kill();
 
+  for (const run of runs) {
+    const cpu = `${((run.cpuMs / WINDOW_MS) * 100).toFixed(1)}% CPU`;
+    console.log(
+      `agent RSS, 5 oximeters, ${run.label}: ${run.rss.toFixed(1)} MB in ${run.processes} process(es), ` +
+        `${cpu}, ${run.rows} readings stored`,
+    );
+  }
+  const ours = tuned.rss;
   console.log(
-    `agent RSS, 5 oximeters, default V8 settings: ${plain.rss.toFixed(1)} MB (${plain.rows} readings stored)`,
-  );
-  console.log(
-    `agent RSS, 5 oximeters (${rows} readings stored), NODE_OPTIONS="${TUNED}": ours ${ours.toFixed(1)} MB, idle node+tsx ${peer.toFixed(1)} MB, ` +
+    `agent RSS (bundle, systemd flags): ours ${ours.toFixed(1)} MB, idle plain node -e ${peer.toFixed(1)} MB, ` +
       `ratio ${(ours / peer).toFixed(2)}; target ${TARGET_MB} MB, ratio to target ${(ours / TARGET_MB).toFixed(2)}`,
   );
 } finally {

@@ -217,6 +217,8 @@ export class Uplink {
       keepalive: 30,
       reconnectPeriod: 0,
       connectTimeout: 15_000,
+      // mqtt-packet's default pre-builds 65,536 two-byte Buffers (~6 MB of heap) for packet ids.
+      writeCache: false,
       will: { topic: this.#topic('status'), payload: will, qos: 1, retain: true },
       ...tls,
     });
