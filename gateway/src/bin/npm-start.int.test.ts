@@ -131,7 +131,14 @@ async function ctrlC(started: Started): Promise<void> {
 
   assert.ok(code === 0 || signal === 'SIGINT', `npm ended ${code} ${signal}`);
   assert.match(started.out(), /"msg":"stopping"/);
-  assert.not.match(started.out(), /stop step failed|demo agent exited|"level":50/);
+  const failures = started
+    .out()
+    .split('\n')
+    .filter((l) => /stop step failed|demo agent exited|"level":50/.test(l))
+    // The agent outlives the hub by a moment: a desaturation it sees then is raised locally
+    // at error level, as it must be while the hub is unreachable.
+    .filter((l) => !l.includes('"event":"localAlarmRaised"'));
+  assert.equal(failures, [], 'no error logged on the way down');
 }
 
 async function leftovers(): Promise<string> {
