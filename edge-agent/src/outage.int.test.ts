@@ -16,6 +16,7 @@ import {
   type AgentProcess,
 } from './test-support/agent-fixture.js';
 import { HubStandIn } from './test-support/hub-stand-in.js';
+import { streamReadings } from './test-support/reading-stream.js';
 
 let scratch: ScratchDatabase;
 let hub: HubStandIn;
@@ -42,6 +43,7 @@ test.before(async () => {
 });
 
 test.after.each(async () => {
+  await hub.setDatabaseUp(true);
   agent?.child.kill('SIGKILL');
   await agent?.exited;
   agent = undefined;
@@ -83,7 +85,52 @@ async function startStreamingAgent() {
   return { file, ids, env };
 }
 
-test('hub stopped during the stream: local alarms raised, then full backfill with alarms first', async () => {
+// [issue 4: the hub or its database stopped for minutes during the stream]
+const OUTAGE_MS = Number(process.env.SD_OUTAGE_SECONDS ?? 120) * 1000;
+// 40 readings a second throughout the outage; every 400th breaches the SpO2 rule and the next
+// reading re-arms it, so each breach is one alarm.
+const breachEvery400 = (n: number) => (n % 400 === 399 ? 80 : 97);
+
+function streamDuringOutage(file: string) {
+  return streamReadings({
+    file,
+    durationMs: OUTAGE_MS,
+    perTick: 20,
+    tickMs: 500,
+    value: breachEvery400,
+  });
+}
+
+const accepted = (env: AgentEnv) => readLocalStatus(env.stateDir)?.status.readingsAccepted ?? 0;
+
+/** Alarms arrived before the first reading stored after `since` (the end of the outage). */
+async function assertAlarmsFirst(since: number, alarmCount: number) {
+  const alarms = await hub.pool.query<{ arrival: number; reason: string }>(
+    'select arrival, reason from alarm',
+  );
+  const firstObs = await hub.pool.query<{ n: number | null }>(
+    'select min(arrival)::int as n from obs where arrival > $1',
+    [since],
+  );
+  assert.is(alarms.rows.length, alarmCount);
+  const first = firstObs.rows[0]?.n ?? 0;
+  assert.ok(first > since, 'readings were backfilled after the outage');
+  assert.ok(
+    alarms.rows.every((a) => a.arrival > since && a.arrival < first),
+    'alarms arrive before the backlog',
+  );
+
+  return alarms.rows;
+}
+
+/** Every id written is stored, and no row beyond them (each reading exactly once). */
+async function assertExactlyOnce(ids: string[]) {
+  const rows = await hub.pool.query<{ id: string }>('select id from obs');
+  assert.is(rows.rows.length, ids.length);
+  assert.equal(new Set(rows.rows.map((r) => r.id)), new Set(ids));
+}
+
+test('hub stopped for minutes during the stream: local alarms, then full backfill with alarms first', async () => {
   const { file, ids, env } = await startStreamingAgent();
   webhookAlarms.length = 0;
 
@@ -92,41 +139,33 @@ test('hub stopped during the stream: local alarms raised, then full backfill wit
     () => readLocalStatus(env.stateDir)?.status.link === 'offline',
     'agent sees the hub gone',
   );
-  // Every 400th reading is urgent: a breach, then a normal value re-arms the rule.
-  ids.push(...writeReadings(file, 2000, (i) => (i % 400 === 399 ? 80 : 97), true));
-  await waitFor(() => webhookAlarms.length === 5, 'five local alarms at the webhook');
-  await waitFor(() => {
-    const status = readLocalStatus(env.stateDir)?.status;
-
-    return status !== undefined && status.readingsAccepted === 3000 && status.queue.depth >= 2005;
-  }, 'everything queued');
-  assert.is(await stored(), 1000);
+  const stream = await streamDuringOutage(file);
+  ids.push(...stream.ids);
+  const breaches = stream.values.filter((v) => v < 88).length;
+  assert.ok(breaches > 0, 'the outage is long enough for a breach');
+  await waitFor(() => webhookAlarms.length === breaches, 'one local alarm per breach');
+  await waitFor(() => accepted(env) === ids.length, 'every reading taken');
+  await waitFor(
+    () => (readLocalStatus(env.stateDir)?.status.queue.depth ?? 0) >= stream.ids.length + breaches,
+    'everything queued',
+  );
+  assert.is(await stored(), 1000, 'nothing reached the hub during the outage');
 
   const before = hub.arrivals;
   await hub.startBroker();
   await waitFor(
-    async () => (await stored()) === 3000 && (await stored('alarm')) === 5,
+    async () => (await stored()) === ids.length && (await stored('alarm')) === breaches,
     'full backfill',
+    180_000,
   );
 
-  const alarms = await hub.pool.query<{ arrival: number; reason: string }>(
-    'select arrival, reason from alarm',
-  );
-  const firstObs = await hub.pool.query<{ n: number }>(
-    'select min(arrival)::int as n from obs where arrival > $1',
-    [before],
-  );
-  assert.ok(
-    alarms.rows.every((a) => a.arrival < firstObs.rows[0].n),
-    'alarms arrive before the backlog',
-  );
-  assert.ok(alarms.rows.every((a) => a.reason.endsWith(';raised-locally')));
-  const rows = await hub.pool.query<{ id: string }>('select id from obs');
-  assert.equal(new Set(rows.rows.map((r) => r.id)), new Set(ids));
+  const alarms = await assertAlarmsFirst(before, breaches);
+  assert.ok(alarms.every((a) => a.reason.endsWith(';raised-locally')));
+  await assertExactlyOnce(ids);
   await waitFor(() => readLocalStatus(env.stateDir)?.status.queue.depth === 0, 'queue drained');
 
   const errors = agent!.lines.filter((l) => l.includes('"localAlarmRaised"'));
-  assert.is(errors.length, 5);
+  assert.is(errors.length, breaches);
   assert.ok(
     errors.every((l) => (JSON.parse(l) as { level: number }).level === 50),
     'logged at error level',
@@ -135,18 +174,30 @@ test('hub stopped during the stream: local alarms raised, then full backfill wit
   assert.ok(agent!.lines.every((l) => !l.includes(PATIENT) && !l.includes('"value"')));
 });
 
-test('database stopped during the stream: nothing acked meanwhile, full backfill after', async () => {
-  const { file, ids } = await startStreamingAgent();
+test('database stopped for minutes during the stream: nothing acked, then full backfill with alarms first', async () => {
+  const { file, ids, env } = await startStreamingAgent();
 
   await hub.setDatabaseUp(false);
-  ids.push(...writeReadings(file, 2000, () => 96, true));
-  await waitFor(() => agent!.lines.some((l) => l.includes('"ackTimeout"')), 'unacked batches');
-  await new Promise((r) => setTimeout(r, 1500));
-  await hub.setDatabaseUp(true);
+  const stream = await streamDuringOutage(file);
+  ids.push(...stream.ids);
+  const breaches = stream.values.filter((v) => v < 88).length;
+  assert.ok(breaches > 0, 'the outage is long enough for a breach');
+  await waitFor(() => accepted(env) === ids.length, 'every reading taken');
+  assert.ok(
+    agent!.lines.some((l) => l.includes('"ackTimeout"')),
+    'batches went unacked',
+  );
 
-  await waitFor(async () => (await stored()) === 3000, 'full backfill', 90_000);
-  const rows = await hub.pool.query<{ id: string }>('select id from obs');
-  assert.equal(new Set(rows.rows.map((r) => r.id)), new Set(ids));
+  const before = hub.arrivals;
+  await hub.setDatabaseUp(true);
+  await waitFor(
+    async () => (await stored()) === ids.length && (await stored('alarm')) === breaches,
+    'full backfill',
+    180_000,
+  );
+
+  await assertAlarmsFirst(before, breaches);
+  await assertExactlyOnce(ids);
 });
 
 test.run();

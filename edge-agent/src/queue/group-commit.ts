@@ -165,6 +165,11 @@ export class GroupCommit {
     if (this.size === 0 && Object.keys(p.cursors).length === 0) {
       return true;
     }
+    // While the disk is full, only small pieces are tried: sealing everything each time would
+    // burn through record ids (and their fsynced reservations) for nothing.
+    if (this.#diskFull) {
+      return this.#flushPiecewise();
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         this.#commit(this.#groups(), p.cursors);
@@ -180,9 +185,7 @@ export class GroupCommit {
           continue;
         }
         if (code === 'DISK_FULL') {
-          this.#flushPiecewise();
-
-          return false;
+          return this.#flushPiecewise();
         }
         throw error;
       }
@@ -212,8 +215,10 @@ export class GroupCommit {
    * With the disk full, commits what still fits in small pieces, alarms first, and keeps the
    * rest in memory. Source cursors wait for the last piece, so a crash meanwhile replays
    * (never skips) the readings of a resumable source.
+   *
+   * @returns whether everything pending was committed.
    */
-  #flushPiecewise(): void {
+  #flushPiecewise(): boolean {
     const p = this.#pending;
     const pieces: [keyof Omit<Pending, 'cursors'>, AppendGroup['kind'], number][] = [
       ['alarms', 'alarm', PRIORITY.alarm],
@@ -231,6 +236,8 @@ export class GroupCommit {
       this.#commit([], p.cursors);
       this.#pending = empty();
       this.#recovered();
+
+      return true;
     } catch (error) {
       if ((error as { code?: string }).code !== 'DISK_FULL') {
         throw error;
@@ -243,6 +250,8 @@ export class GroupCommit {
         );
         this.#options.onDiskFull(true);
       }
+
+      return false;
     } finally {
       this.limit();
       this.#options.onCommitted();

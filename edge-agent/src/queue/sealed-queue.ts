@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, statfsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import { openJson, sealJson } from '@sparkden/protocol';
@@ -60,6 +60,12 @@ export interface SealedQueueOptions {
   overflow: (typeof OVERFLOW_POLICIES)[number];
   /** Hard cap of the file in pages; a write past it fails as on a full disk. */
   maxPages?: number;
+  /**
+   * Bytes left free on the queue's filesystem (default 512 KiB): readings that would eat into
+   * them are refused as `DISK_FULL`, so deleting acked records (which writes to the WAL), the
+   * status file and the sequence file still find room. Alarms may use the reserve.
+   */
+  reserveBytes?: number;
   log?: Logger;
   /** Called when a file or record is set aside, with the quarantine path (or record id). */
   onQuarantine?: (what: { file?: string; recordId?: number; reason: string }) => void;
@@ -83,6 +89,9 @@ create table if not exists quarantined_record (
   id integer primary key, kind text not null, frame blob not null, reason text not null, at integer not null
 );
 `;
+
+/** See {@link SealedQueueOptions.reserveBytes}. */
+const DEFAULT_RESERVE_BYTES = 512 * 1024;
 
 /** The age bound is enforced at most this often. */
 const AGE_CHECK_MS = 60_000;
@@ -153,10 +162,16 @@ export class SealedQueue {
   #connect(path: string): Sqlite.Database {
     const db = new Sqlite(path);
     try {
+      // [SQLite pragma auto_vacuum: set before the first table and WAL; an older file keeps NONE]
+      // Lets a nearly full disk get back the pages that acked records left free.
+      db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
       // [SQLite pragma synchronous: FULL syncs the WAL at every commit]
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
+      // Bounds the WAL (deletes after acks grow it too) well inside the disk reserve.
+      db.pragma('wal_autocheckpoint = 64');
+      db.pragma('journal_size_limit = 262144');
       if (this.#options.maxPages !== undefined) {
         db.pragma(`max_page_count = ${this.#options.maxPages}`);
       }
@@ -246,6 +261,22 @@ export class SealedQueue {
     }
   }
 
+  /**
+   * Runs `fn` in one transaction, guarded; when it fails, the in-memory byte count it changed
+   * rolls back with the rows (unless the file was quarantined and the count re-read).
+   */
+  #transact<T>(fn: () => T): T {
+    const bytes = this.#bytes;
+    try {
+      return this.#guard(() => this.#db.transaction(fn)());
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'QUEUE_CORRUPT') {
+        this.#bytes = bytes;
+      }
+      throw error;
+    }
+  }
+
   #seal(id: number, kind: RecordKind, items: unknown[]): Uint8Array {
     return sealJson(
       { kind, keyId: 0, agentId: this.#options.agentId, seq: BigInt(id) },
@@ -274,31 +305,74 @@ export class SealedQueue {
     const refuseBulk = this.#makeRoom(incoming, now);
     const kept = refuseBulk ? sealed.filter((g) => g.priority !== PRIORITY.bulk) : sealed;
     const refused = sealed.filter((g) => !kept.includes(g)).reduce((n, g) => n + g.items.length, 0);
+    const readings = kept.filter((g) => g.kind !== 'alarm').reduce((n, g) => n + g.frame.length, 0);
+    this.#checkReserve(readings);
 
-    this.#guard(() =>
-      this.#db.transaction(() => {
-        for (const g of kept) {
-          this.#statements.insert.run(
-            g.id,
-            g.kind,
-            g.priority,
-            g.items.length,
-            g.frame.length,
-            now,
-            g.frame,
-          );
-        }
-        for (const [source, position] of Object.entries(cursors)) {
-          this.#statements.setCursor.run(source, position);
-        }
-        if (refused > 0) {
-          this.#statements.addMeta.run('dropped', refused);
-        }
-      })(),
-    );
+    this.#transact(() => {
+      for (const g of kept) {
+        this.#statements.insert.run(
+          g.id,
+          g.kind,
+          g.priority,
+          g.items.length,
+          g.frame.length,
+          now,
+          g.frame,
+        );
+      }
+      for (const [source, position] of Object.entries(cursors)) {
+        this.#statements.setCursor.run(source, position);
+      }
+      if (refused > 0) {
+        this.#statements.addMeta.run('dropped', refused);
+      }
+    });
     this.#bytes += kept.reduce((n, g) => n + g.frame.length, 0);
 
     return refused;
+  }
+
+  /**
+   * Refuses a write of `incoming` sealed bytes that would leave less than the reserve free.
+   * A commit goes to the WAL first (new space) and, at the checkpoint, into the file (new space
+   * beyond its free pages), as may what the WAL already holds. Short of room, the WAL is
+   * checkpointed and truncated (it keeps its largest size otherwise) and the free pages are
+   * given back to the filesystem, then the room is measured again.
+   */
+  #checkReserve(incoming: number): void {
+    if (incoming === 0) {
+      return;
+    }
+    const reserve = this.#options.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+    // Pages carry b-tree and WAL frame overhead besides the sealed bytes.
+    const need = Math.ceil(incoming * 1.1);
+    const fits = () => {
+      const fs = statfsSync(dirname(this.#options.path));
+      const pages = this.#guard(() => this.#db.pragma('freelist_count', { simple: true }));
+      const pageSize = this.#guard(() => this.#db.pragma('page_size', { simple: true }));
+      const reusable = Number(pages) * Number(pageSize);
+      // What the WAL holds may still have to be copied into the file: count all of it.
+      const wal = existsSync(`${this.#options.path}-wal`)
+        ? statSync(`${this.#options.path}-wal`).size
+        : 0;
+
+      return fs.bavail * fs.bsize - wal - need - Math.max(0, need - reusable) >= reserve;
+    };
+    if (fits()) {
+      return;
+    }
+    this.#guard(() => {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      this.#db.pragma('incremental_vacuum');
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    });
+
+    if (!fits()) {
+      throw new AgentError(
+        'DISK_FULL',
+        `the queue's filesystem is down to its reserve of ${reserve} bytes`,
+      );
+    }
   }
 
   /** Applies the age and size bounds; returns whether incoming bulk items must be refused. */
@@ -325,26 +399,24 @@ export class SealedQueue {
 
       return true;
     }
-    const dropped = this.#guard(() =>
-      this.#db.transaction(() => {
-        const rows: { id: number; count: number; bytes: number }[] = [];
-        let excess = this.#bytes + incoming - maxBytes;
-        const it = this.#statements.oldestBulk.iterate(PRIORITY.bulk) as IterableIterator<{
-          id: number;
-          count: number;
-          bytes: number;
-        }>;
-        for (const row of it) {
-          if (excess <= 0) {
-            break;
-          }
-          rows.push(row);
-          excess -= row.bytes;
+    const dropped = this.#transact(() => {
+      const rows: { id: number; count: number; bytes: number }[] = [];
+      let excess = this.#bytes + incoming - maxBytes;
+      const it = this.#statements.oldestBulk.iterate(PRIORITY.bulk) as IterableIterator<{
+        id: number;
+        count: number;
+        bytes: number;
+      }>;
+      for (const row of it) {
+        if (excess <= 0) {
+          break;
         }
+        rows.push(row);
+        excess -= row.bytes;
+      }
 
-        return this.#drop(rows);
-      })(),
-    );
+      return this.#drop(rows);
+    });
     if (dropped > 0) {
       log?.error(
         { event: 'queueDropped', policy: 'drop-oldest', items: dropped, maxBytes },
@@ -363,17 +435,15 @@ export class SealedQueue {
   #dropAged(now: number, maxAgeMs: number): number {
     this.#ageCheckedAt = now;
 
-    return this.#guard(() =>
-      this.#db.transaction(() => {
-        const rows = this.#statements.aged.all(PRIORITY.bulk, now - maxAgeMs) as {
-          id: number;
-          count: number;
-          bytes: number;
-        }[];
+    return this.#transact(() => {
+      const rows = this.#statements.aged.all(PRIORITY.bulk, now - maxAgeMs) as {
+        id: number;
+        count: number;
+        bytes: number;
+      }[];
 
-        return this.#drop(rows);
-      })(),
-    );
+      return this.#drop(rows);
+    });
   }
 
   #drop(rows: readonly { id: number; count: number; bytes: number }[]): number {
@@ -437,23 +507,21 @@ export class SealedQueue {
 
   #quarantineRecord(id: number, error: unknown): void {
     const reason = (error as { code?: string }).code ?? 'UNREADABLE';
-    this.#guard(() =>
-      this.#db.transaction(() => {
-        const row = this.#statements.get.get(id) as
-          { kind: string; bytes: number; frame: Buffer } | undefined;
-        if (row === undefined) {
-          return;
-        }
-        this.#db
-          .prepare(
-            'insert or replace into quarantined_record (id, kind, frame, reason, at) values (?, ?, ?, ?, ?)',
-          )
-          .run(id, row.kind, row.frame, reason, Date.now());
-        this.#statements.remove.run(id);
-        this.#bytes -= row.bytes;
-        this.#statements.addMeta.run('quarantined', 1);
-      })(),
-    );
+    this.#transact(() => {
+      const row = this.#statements.get.get(id) as
+        { kind: string; bytes: number; frame: Buffer } | undefined;
+      if (row === undefined) {
+        return;
+      }
+      this.#db
+        .prepare(
+          'insert or replace into quarantined_record (id, kind, frame, reason, at) values (?, ?, ?, ?, ?)',
+        )
+        .run(id, row.kind, row.frame, reason, Date.now());
+      this.#statements.remove.run(id);
+      this.#bytes -= row.bytes;
+      this.#statements.addMeta.run('quarantined', 1);
+    });
     this.#options.log?.error(
       { event: 'recordQuarantined', recordId: id, reason },
       'queued record did not authenticate: set aside',
@@ -461,19 +529,31 @@ export class SealedQueue {
     this.#options.onQuarantine?.({ recordId: id, reason });
   }
 
-  /** Deletes records (after the hub's ack), in one transaction. */
+  /**
+   * Deletes records (after the hub's ack), in one transaction. A delete writes to the WAL too:
+   * on a full disk the WAL is checkpointed and truncated, and the delete tried once more.
+   */
   remove(ids: Iterable<number>): void {
-    this.#guard(() =>
-      this.#db.transaction(() => {
-        for (const id of ids) {
+    const list = [...ids];
+    const run = () =>
+      this.#transact(() => {
+        for (const id of list) {
           const row = this.#statements.get.get(id) as { bytes: number } | undefined;
           if (row !== undefined) {
             this.#statements.remove.run(id);
             this.#bytes -= row.bytes;
           }
         }
-      })(),
-    );
+      });
+    try {
+      run();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'DISK_FULL') {
+        throw error;
+      }
+      this.#guard(() => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
+      run();
+    }
   }
 
   /** The last committed position of a source (`undefined` when it never committed). */

@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 
+import { AgentError } from '../errors.js';
 import { writeFileAtomic } from '../state-dir.js';
+
+/** Width of the bound written in place (a safe integer has at most 16 digits). */
+const PADDED_WIDTH = 20;
 
 /** Options of {@link SeqCounter}. */
 export interface SeqCounterOptions {
@@ -43,14 +47,43 @@ export class SeqCounter {
     this.#limit = stored;
   }
 
-  /** The next number, strictly greater than any handed out before. */
+  /**
+   * The next number, strictly greater than any handed out before.
+   *
+   * @throws {AgentError} `DISK_FULL` when the next block cannot be reserved for lack of space.
+   */
   next(): number {
     if (this.#next > this.#limit) {
       const limit = this.#next + this.#block - 1;
-      writeFileAtomic(this.#path, String(limit));
+      this.#reserve(limit);
       this.#limit = limit;
     }
 
     return this.#next++;
+  }
+
+  /**
+   * Stores the new upper bound atomically; on a full disk, in place instead: the file keeps
+   * its one block, and the bound, padded to a fixed width, fits in one sector write.
+   */
+  #reserve(limit: number): void {
+    try {
+      writeFileAtomic(this.#path, String(limit));
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOSPC') {
+        throw error;
+      }
+      try {
+        const fd = openSync(this.#path, 'r+');
+        try {
+          writeSync(fd, String(limit).padStart(PADDED_WIDTH), 0);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (cause) {
+        throw new AgentError('DISK_FULL', 'no space to reserve sequence numbers', { cause });
+      }
+    }
   }
 }

@@ -25,13 +25,20 @@ export interface AgentEnv {
   cleanup(): void;
 }
 
+/** Where {@link createAgentEnv} puts things. */
+export interface AgentEnvOptions {
+  /** The state dir (queue, keys, status); default `<temp dir>/state`. */
+  stateDir?: string;
+}
+
 /** Enrolls an agent with the stand-in hub and writes its config. */
 export async function createAgentEnv(
   hub: HubStandIn,
   config: Record<string, unknown>,
+  options: AgentEnvOptions = {},
 ): Promise<AgentEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'sd-agent-'));
-  const stateDir = join(dir, 'state');
+  const stateDir = options.stateDir ?? join(dir, 'state');
   const { agentId } = await enrollAgent({ hub: hub.httpUrl, token: hub.issueToken(), stateDir });
   const configFile = join(dir, 'agent.yaml');
   const writeConfig = (c: Record<string, unknown>) =>
@@ -44,7 +51,10 @@ export async function createAgentEnv(
     configFile,
     agentId,
     writeConfig,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(stateDir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -49,7 +49,8 @@ interface KnownAgent {
 const SCHEMA = `
 create table if not exists obs (
   id uuid primary key, agent_id text not null, code text not null, effective_at timestamptz not null,
-  device_time timestamptz, quality text not null, batch_seq bigint not null, arrival int not null
+  device_time timestamptz, quality text not null, batch_seq bigint not null, arrival int not null,
+  value double precision
 );
 create table if not exists alarm (
   id uuid primary key, agent_id text not null, code text not null, reason text not null, observation_id uuid, arrival int not null
@@ -285,7 +286,13 @@ export class HubStandIn {
       return;
     }
     if (kind === 'status') {
-      const status = parseMessage('status', value);
+      // An invalid heartbeat is recorded as such, for the test to fail on.
+      let status: { state: string };
+      try {
+        status = parseMessage('status', value);
+      } catch (error) {
+        status = { state: `invalid: ${(error as Error).message}` };
+      }
       this.statuses.push({
         agentId: parsed.agentId,
         state: status.state,
@@ -353,8 +360,8 @@ export class HubStandIn {
   async #storeObs(agentId: string, batch: ObservationBatch, arrival: number) {
     const o = batch.observations;
     const r = await this.#pool.query(
-      `insert into obs (id, agent_id, code, effective_at, device_time, quality, batch_seq, arrival)
-       select id, $2, code, eff, dev, q, $3, $4 from unnest($1::uuid[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[]) as t(id, code, eff, dev, q)
+      `insert into obs (id, agent_id, code, effective_at, device_time, quality, batch_seq, arrival, value)
+       select id, $2, code, eff, dev, q, $3, $4, v from unnest($1::uuid[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::float8[]) as t(id, code, eff, dev, q, v)
        on conflict (id) do nothing`,
       [
         o.map((x) => x.id),
@@ -365,6 +372,7 @@ export class HubStandIn {
         o.map((x) => x.effectiveAt),
         o.map((x) => x.deviceTime ?? null),
         o.map((x) => x.quality.join(',')),
+        o.map((x) => x.value ?? null),
       ],
     );
 
