@@ -11,6 +11,9 @@
 set -euo pipefail
 out=${1:?usage: make-pki.sh <out-dir>}
 names=${HUB_NAMES:-DNS:localhost,IP:127.0.0.1}
+# The hub's own health checks call it on localhost: always name it.
+case ",$names," in *,DNS:localhost,*) ;; *) names="$names,DNS:localhost" ;; esac
+case ",$names," in *,IP:127.0.0.1,*) ;; *) names="$names,IP:127.0.0.1" ;; esac
 days=${CERT_DAYS:-397}
 mkdir -p "$out"
 umask 077

@@ -12,7 +12,7 @@ export function accessToken(): string {
   if (__ENV.TOKEN) {
     return __ENV.TOKEN;
   }
-  const res = http.post(`${HUB}/oauth/token`, {
+  const res = http.post(`${HUB}/oauth2/token`, {
     grant_type: 'client_credentials',
     client_id: __ENV.CLIENT_ID ?? 'sparkden-loadtest',
     client_secret: __ENV.CLIENT_SECRET ?? '',
