@@ -15,6 +15,7 @@
 export * from './errors.js';
 export * from './types.js';
 export { computeBackoff } from './backoff.js';
+export { parseDecimal } from './decimal.js';
 export { ReadingThrottle } from './reading-throttle.js';
 export { openDevice } from './open-device.js';
 export { decodeSerial } from './serial/decode-serial.js';
@@ -91,7 +92,7 @@ export {
   toGlucoseContext,
   type GlucoseContextJoinOptions,
 } from './ble/glucose-context-join.js';
-export { NobleCentral } from './ble/noble-central.js';
+export { NobleCentral, type NobleCentralOptions } from './ble/noble-central.js';
 export {
   encodeRacpReport,
   parseRacpIndication,

@@ -12,13 +12,12 @@ import { parseRacpIndication } from './ble/racp.js';
 import { decodeSerial } from './serial/decode-serial.js';
 import { SerialFrameReader } from './serial/frame-reader.js';
 import { SERIAL_PROTOCOLS } from './serial/protocols.js';
-import { hex, readFixture } from './test-support.js';
+import { hex, propertyParams, readFixture } from './test-support.js';
 import { SERIAL_DRIVERS, type DriverReading } from './types.js';
 
 // Random and mutated input to every parser: it either yields readings that satisfy the
 // edge↔hub contract, or throws a DriverError with a documented code. Nothing else.
 
-const RUNS = Number(process.env.SD_PROPERTY_RUNS ?? 400);
 const device = { id: 'd', transport: 'simulated' as const };
 
 function checkOutcome(run: () => DriverReading[]): void {
@@ -68,7 +67,7 @@ for (const uuid of Object.keys(GATT_PARSERS)) {
         : fc.uint8Array({ maxLength: 40 });
     fc.assert(
       fc.property(input, (bytes) => checkOutcome(() => decodeGatt(uuid, bytes))),
-      { numRuns: RUNS },
+      propertyParams(),
     );
   });
 }
@@ -100,7 +99,7 @@ for (const driver of SERIAL_DRIVERS) {
           checkOutcome(() => out.readings);
         }
       }),
-      { numRuns: RUNS },
+      propertyParams(),
     );
   });
 }
@@ -126,7 +125,7 @@ test('HL7: random text and mutated ORU^R01; every message gets an ACK with an MS
       const outcome = handleHl7Message(text);
       assert.match(outcome.ack, /\rMSA\|A[AER]\|/);
     }),
-    { numRuns: RUNS },
+    propertyParams(),
   );
 });
 
@@ -136,7 +135,7 @@ test('MLLP framer: random bytes never throw; errors carry codes', () => {
       const framer = new MllpFramer();
       chunks.forEach((c) => framer.push(c).errors.forEach((e) => assert.instance(e, DriverError)));
     }),
-    { numRuns: RUNS },
+    propertyParams(),
   );
 });
 
@@ -152,7 +151,7 @@ test('MQTT JSON: random JSON and bytes', () => {
   );
   fc.assert(
     fc.property(payload, (bytes) => checkOutcome(() => decodeMqttJson('t', bytes, mapping))),
-    { numRuns: RUNS },
+    propertyParams(),
   );
 });
 
@@ -161,7 +160,7 @@ test('RACP indications: random bytes', () => {
     fc.property(fc.uint8Array({ maxLength: 8 }), (bytes) => {
       checkOutcome(() => (parseRacpIndication(bytes), []));
     }),
-    { numRuns: RUNS },
+    propertyParams(),
   );
 });
 

@@ -106,6 +106,36 @@ export interface DeviceSpec {
   };
 }
 
+/**
+ * Why values a device sent are not passed on as a patient's readings, though they decoded:
+ * the device marked them as demonstration or test data (PLX measurement status bits 10 and
+ * 11, HL7 MSH-11 `D`/`T` or OBX-8 `demo-data`/`test-data`), or as a glucose meter's
+ * control-solution check (GSS glucose type 10 or sample location 4).
+ */
+export const WITHHELD_REASONS = ['demo-data', 'test-data', 'control-solution'] as const;
+
+/** One of {@link WITHHELD_REASONS}. */
+export type WithheldReason = (typeof WITHHELD_REASONS)[number];
+
+/** Readings dropped for a {@link WithheldReason}: a code and a count, never the values. */
+export interface WithheldReadings {
+  reason: WithheldReason;
+  /** How many readings the value or message would have yielded. */
+  count: number;
+  /** The BLE characteristic (`2a5e`) the values came in, when there is one. */
+  characteristic?: string;
+}
+
+/**
+ * The live cuff pressure of a blood-pressure monitor while it inflates (Intermediate Cuff
+ * Pressure, 0x2A36): progress to show, never a blood pressure to store.
+ */
+export interface CuffPressure {
+  /** The pressure, or `undefined` when the device sent a special value. */
+  value?: number;
+  unit: 'mm[Hg]' | 'kPa';
+}
+
 /** The events of a {@link DeviceSource}. */
 export interface DeviceSourceEvents {
   reading: [DriverReading];
@@ -113,8 +143,21 @@ export interface DeviceSourceEvents {
   /** Non-fatal: garbage, bad checksum, a message that could not be parsed. */
   error: [DriverError];
   alarm: [DeviceAlarm];
-  /** HL7 only: a message was answered (ACK code and MSH-10, never the content). */
-  messageAcknowledged: [{ code: 'AA' | 'AE' | 'AR'; controlId: string; skippedDemo: number }];
+  /**
+   * Values that are not a patient's (demo, test, control solution) were dropped, not emitted
+   * as readings. The agent counts or logs them by `reason`.
+   */
+  readingsWithheld: [WithheldReadings];
+  /** BLE only: the cuff pressure during inflation; not a reading. */
+  cuffPressure: [CuffPressure];
+  /**
+   * HL7 only: a message was answered (ACK code and MSH-10, never the content). `errorCode`
+   * says why it was not AA: the {@link DriverError} code of a message that could not be
+   * taken, or the acceptor's failure (its `code` when it has one, else `ACCEPTOR_FAILED`).
+   */
+  messageAcknowledged: [
+    { code: 'AA' | 'AE' | 'AR'; controlId: string; skippedDemo: number; errorCode?: string },
+  ];
 }
 
 /** A running device connection that emits readings. */

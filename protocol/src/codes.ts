@@ -76,8 +76,13 @@ export const VITAL_CODES = {
     display: 'Glucose [Mass/volume] in Blood',
     unit: 'mg/dL',
     units: ['mg/dL', 'mmol/L'],
-    // [IEEE 11073-10101: MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD]
-    mdc: 160196,
+    // [LOINC: the property is part of the code] 2339-0 is mass/volume (mg/dL); a molar
+    // concentration is 15074-8, Glucose [Moles/volume] in Blood.
+    loincByUnit: {
+      'mmol/L': { loinc: '15074-8', display: 'Glucose [Moles/volume] in Blood' },
+    },
+    // [IEEE 11073-10101: MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD, 2::29112]
+    mdc: 160184,
   },
   'resp-rate': {
     loinc: '9279-1',
@@ -98,6 +103,11 @@ export interface VitalCodeInfo {
   unit: string;
   /** Every UCUM unit accepted for this code. */
   units: readonly string[];
+  /**
+   * The LOINC code (and display) to use instead of `loinc` for a value in this unit, when
+   * LOINC names the unit's property (molar vs mass concentration) in the code itself.
+   */
+  loincByUnit?: Readonly<Record<string, { loinc: string; display: string }>>;
   mdc?: number;
 }
 
@@ -110,13 +120,33 @@ export const VITAL_CODE_KEYS = Object.keys(VITAL_CODES) as VitalCode[];
 /** The blood-pressure component codes a `bp-panel` observation may carry. */
 export const BP_COMPONENTS = ['bp-systolic', 'bp-diastolic', 'bp-mean'] as const;
 
-/** Finds the vital code for a LOINC code (primary or alternative), if Spark Den knows it. */
-export function findCodeByLoinc(loinc: string): VitalCode | undefined {
-  return VITAL_CODE_KEYS.find((key) => {
-    const info: VitalCodeInfo = VITAL_CODES[key];
+/**
+ * The LOINC code and display of a vital in a unit: the unit's own code where LOINC has one
+ * (glucose in mmol/L is 15074-8), else the vital's primary code.
+ *
+ * @example
+ * ```ts
+ * loincFor('glucose', 'mmol/L').loinc; // '15074-8'
+ * ```
+ */
+export function loincFor(code: VitalCode, unit?: string): { loinc: string; display: string } {
+  const info: VitalCodeInfo = VITAL_CODES[code];
+  const byUnit = unit === undefined ? undefined : info.loincByUnit?.[unit];
 
-    return info.loinc === loinc || info.altLoinc === loinc;
-  });
+  return byUnit ?? { loinc: info.loinc, display: info.display };
+}
+
+/** Every LOINC code a vital may go out under: primary, alternative and per-unit codes. */
+export function loincsOf(code: VitalCode): string[] {
+  const info: VitalCodeInfo = VITAL_CODES[code];
+  const byUnit = Object.values(info.loincByUnit ?? {}).map((l) => l.loinc);
+
+  return [info.loinc, ...(info.altLoinc ? [info.altLoinc] : []), ...byUnit];
+}
+
+/** Finds the vital code for a LOINC code (primary, alternative or per-unit), if known. */
+export function findCodeByLoinc(loinc: string): VitalCode | undefined {
+  return VITAL_CODE_KEYS.find((key) => loincsOf(key).includes(loinc));
 }
 
 /** Finds the vital code for an IEEE 11073 MDC code, if Spark Den knows it. */

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { VITAL_CODES } from './codes.js';
+import { VITAL_CODES, findCodeByLoinc, findCodeByMdc } from './codes.js';
 import { ObservationError } from './errors.js';
 import { parseMessage } from './messages.js';
 import { createObservation, parseObservation } from './observation.js';
@@ -78,6 +78,31 @@ test('a value and a data-absent reason together are rejected', () => {
 
 test('a LOINC code that does not match the code key is rejected', () => {
   assert.match(rejection({ ...good, loinc: '2708-6' }).message, /loinc: does not match/);
+});
+
+test('glucose LOINC follows the unit: 2339-0 is mg/dL, 15074-8 is mmol/L', () => {
+  const inMg = createObservation({ patient: 'p-1', device, code: 'glucose', value: 95 });
+  const inMmol = createObservation({
+    patient: 'p-1',
+    device,
+    code: 'glucose',
+    value: 5.3,
+    unit: 'mmol/L',
+  });
+
+  assert.equal([inMg.loinc, inMg.unit], ['2339-0', 'mg/dL']);
+  assert.equal([inMmol.loinc, inMmol.unit], ['15074-8', 'mmol/L']);
+  assert.match(rejection({ ...inMmol, loinc: '2339-0' }).message, /loinc: .*in mmol\/L/);
+  assert.match(rejection({ ...inMg, loinc: '15074-8' }).message, /loinc: .*in mg\/dL/);
+});
+
+test('glucose is MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD (2::29112), found by either LOINC', () => {
+  assert.is(VITAL_CODES.glucose.mdc, (2 << 16) | 29112);
+  assert.is(findCodeByMdc(160184), 'glucose');
+  // 160196 is MDC_CONC_GLU_VENOUS_PLASMA (2::29124): another specimen, not this vital.
+  assert.is(findCodeByMdc(160196), undefined);
+  assert.is(findCodeByLoinc('15074-8'), 'glucose');
+  assert.is(findCodeByLoinc('2339-0'), 'glucose');
 });
 
 test('a component on a non-panel is rejected', () => {

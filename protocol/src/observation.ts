@@ -8,6 +8,8 @@ import {
   TRANSPORTS,
   VITAL_CODES,
   VITAL_CODE_KEYS,
+  loincFor,
+  loincsOf,
   type VitalCode,
   type VitalCodeInfo,
 } from './codes.js';
@@ -69,8 +71,13 @@ function checkShape(
   ctx: z.RefinementCtx,
 ) {
   const info: VitalCodeInfo = VITAL_CODES[o.code];
-  if (o.loinc !== info.loinc && o.loinc !== info.altLoinc) {
-    ctx.addIssue({ code: 'custom', path: ['loinc'], message: `does not match code "${o.code}"` });
+  if (!allowedLoincs(o.code, o.unit).includes(o.loinc)) {
+    const inUnit = o.unit === undefined ? '' : ` in ${o.unit}`;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['loinc'],
+      message: `does not match code "${o.code}"${inUnit}`,
+    });
   }
   const hasValue = o.value !== undefined;
   const hasComponents = o.components !== undefined;
@@ -107,6 +114,21 @@ function checkShape(
   o.components?.forEach((c, i) => {
     checkComponent(c, ['components', i], ctx);
   });
+}
+
+/**
+ * The LOINC codes a reading may carry: the unit's own code where LOINC has one (a glucose in
+ * mmol/L is never 2339-0, a mass concentration), else the primary or alternative code.
+ */
+function allowedLoincs(code: VitalCode, unit: string | undefined): string[] {
+  if (unit === undefined) {
+    return loincsOf(code);
+  }
+
+  const info: VitalCodeInfo = VITAL_CODES[code];
+  const byUnit = info.loincByUnit?.[unit];
+
+  return byUnit ? [byUnit.loinc] : [info.loinc, ...(info.altLoinc ? [info.altLoinc] : [])];
 }
 
 function checkComponent(
@@ -215,7 +237,8 @@ function toIso(t: Date | string | undefined, fallback: Date): string {
 
 /**
  * Builds a valid observation with a fresh UUIDv7, the LOINC (and MDC) codes and the
- * preferred unit filled in from {@link VITAL_CODES}.
+ * preferred unit filled in from {@link VITAL_CODES}. The LOINC code follows the unit the
+ * value is in ({@link loincFor}): glucose in mmol/L goes out as 15074-8, in mg/dL as 2339-0.
  *
  * @throws {ObservationError} `INVALID` when the result breaks the contract.
  * @example
@@ -227,6 +250,7 @@ export function createObservation(input: ObservationInput): Observation {
   const now = new Date();
   const info: VitalCodeInfo = VITAL_CODES[input.code];
   const hasValue = input.value !== undefined;
+  const unit = input.unit ?? (hasValue ? info.unit : undefined);
   const components = input.components?.map((c) => {
     const ci: VitalCodeInfo = VITAL_CODES[c.code];
 
@@ -243,10 +267,10 @@ export function createObservation(input: ObservationInput): Observation {
     patient: input.patient,
     device: input.device,
     code: input.code,
-    loinc: info.loinc,
+    loinc: loincFor(input.code, unit).loinc,
     mdc: input.mdc ?? info.mdc,
     value: input.value,
-    unit: input.unit ?? (hasValue ? info.unit : undefined),
+    unit,
     dataAbsentReason: input.dataAbsentReason,
     components,
     effectiveAt: toIso(input.effectiveAt, now),

@@ -3,9 +3,16 @@ import { EventEmitter } from 'node:events';
 import { computeBackoff } from '../backoff.js';
 import { DriverError } from '../errors.js';
 import { parseGatt } from '../gatt/decode-gatt.js';
-import type { GattContext } from '../gatt/gatt-result.js';
+import type { GattContext, GattDecoded } from '../gatt/gatt-result.js';
+import type { MedicalNumber } from '../gatt/ieee11073.js';
 import { weightContext } from '../gatt/weight-feature.js';
-import type { DeviceSource, DeviceSourceEvents, DeviceSpec, DeviceState } from '../types.js';
+import type {
+  CuffPressure,
+  DeviceSource,
+  DeviceSourceEvents,
+  DeviceSpec,
+  DeviceState,
+} from '../types.js';
 import type { BleCentral, GattLink } from './gatt-link.js';
 import { GlucoseContextJoin } from './glucose-context-join.js';
 import { NobleCentral } from './noble-central.js';
@@ -14,13 +21,28 @@ import { encodeRacpReport, parseRacpIndication } from './racp.js';
 /** Measurement characteristics subscribed to when the peripheral has them. */
 const MEASUREMENTS = ['2a37', '2a35', '2a36', '2a1c', '2a5e', '2a5f', '2a18', '2a34', '2a9d'];
 const RACP = '2a52';
+const INTERMEDIATE_CUFF_PRESSURE = '2a36';
 const WEIGHT_FEATURE = '2a9e';
+
+/** The live pressure of a decoded 0x2A36: a `cuffPressure` event, never a reading. */
+function cuffPressureOf(decoded: GattDecoded): CuffPressure {
+  const n = decoded.fields.cuffPressure as MedicalNumber;
+  const unit = decoded.fields.unit === 'kPa' ? 'kPa' : 'mm[Hg]';
+
+  return n.ok ? { value: n.value, unit } : { unit };
+}
 
 /**
  * A Bluetooth LE health device: connects, reads the Weight Scale Feature, subscribes to every
  * health measurement it has, asks a glucose meter for its stored records through the Record
  * Access Control Point (only those newer than the last it sent), and reconnects with
  * backoff. Without an adapter it reports one `NO_ADAPTER` error, goes to `error` and stops.
+ *
+ * Only a patient's values become `reading` events. Intermediate Cuff Pressure (0x2A36) is a
+ * `cuffPressure` event (progress while the cuff inflates, never a blood pressure). Values the
+ * device marks as demonstration or test data (PLX measurement status) and glucose
+ * control-solution checks are dropped, as HL7 demo data is, with one `readingsWithheld`
+ * event naming the reason and the count, never the values.
  *
  * @example
  * ```ts
@@ -119,7 +141,12 @@ export class BleSource extends EventEmitter<DeviceSourceEvents> implements Devic
       if (uuid === '2a18' && typeof decoded.fields.sequenceNumber === 'number') {
         this.#lastSequence = decoded.fields.sequenceNumber;
       }
-      if (uuid === '2a18') {
+      if (decoded.withheld) {
+        this.emit('readingsWithheld', { ...decoded.withheld, characteristic: uuid });
+      }
+      if (uuid === INTERMEDIATE_CUFF_PRESSURE) {
+        this.emit('cuffPressure', cuffPressureOf(decoded));
+      } else if (uuid === '2a18') {
         this.#glucose.measurement(decoded);
       } else if (uuid === '2a34' && !this.#glucose.context(decoded)) {
         this.#emitError(new DriverError('SYNC', 'glucose context without its measurement'));

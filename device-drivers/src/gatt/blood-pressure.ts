@@ -30,7 +30,8 @@ function statusQuality(status: number | undefined): QualityFlag[] {
  * Blood Pressure Measurement (0x2A35) and Intermediate Cuff Pressure (0x2A36): same layout.
  * flags bit 0: kPa (else mmHg); bit 1: time stamp; bit 2: pulse rate; bit 3: user id;
  * bit 4: measurement status. Values are SFLOAT. In 0x2A36 the first value is the current
- * cuff pressure and the two others are unused (NaN): it yields one preliminary reading.
+ * cuff pressure and the two others are unused (NaN): it yields no reading, only its fields
+ * (`cuffPressure`), since a pressure during inflation is never a blood pressure to store.
  *
  * @example
  * ```ts
@@ -50,17 +51,15 @@ export function parseBloodPressure(bytes: Uint8Array, intermediate = false): Gat
   const status = flags & 0x10 ? r.u16('measurement status') : undefined;
 
   const quality = statusQuality(status);
-  const panel: DriverReading = intermediate
-    ? { code: 'bp-panel', status: 'preliminary', quality, ...measured(systolic, unit) }
-    : {
-        code: 'bp-panel',
-        quality,
-        components: [
-          { code: 'bp-systolic', ...measured(systolic, unit) },
-          { code: 'bp-diastolic', ...measured(diastolic, unit) },
-          { code: 'bp-mean', ...measured(mean, unit) },
-        ],
-      };
+  const panel: DriverReading = {
+    code: 'bp-panel',
+    quality,
+    components: [
+      { code: 'bp-systolic', ...measured(systolic, unit) },
+      { code: 'bp-diastolic', ...measured(diastolic, unit) },
+      { code: 'bp-mean', ...measured(mean, unit) },
+    ],
+  };
   const readings = [panel];
   if (pulse) {
     readings.push({ code: 'heart-rate', quality, ...measured(pulse, '/min') });
@@ -78,7 +77,8 @@ export function parseBloodPressure(bytes: Uint8Array, intermediate = false): Gat
       ...(userId === undefined ? {} : { userId }),
       ...(status === undefined ? {} : { measurementStatus: status }),
     },
-    readings: readings.map((reading) => withClock(reading, clock)),
+    // The cuff pressure while inflating is progress, not a blood pressure: no reading.
+    readings: intermediate ? [] : readings.map((reading) => withClock(reading, clock)),
   };
 }
 

@@ -8,7 +8,14 @@ import { decodeGatt, parseGatt } from './decode-gatt.js';
 import { weightContext } from './weight-feature.js';
 
 interface Fixture {
-  vectors: Array<{ name: string; uuid: string; hex: string; local?: string; readings: object[] }>;
+  vectors: Array<{
+    name: string;
+    uuid: string;
+    hex: string;
+    local?: string;
+    readings: object[];
+    withheld?: { reason: string; count: number };
+  }>;
   errors: Array<{ name: string; uuid: string; hex: string; code: string; offset?: number }>;
 }
 
@@ -17,10 +24,12 @@ const device = { id: 'd-1', transport: 'ble' as const };
 
 for (const v of fixture.vectors) {
   test(`${v.uuid} ${v.name}`, () => {
-    const readings = decodeGatt(v.uuid, hex(v.hex));
+    const decoded = parseGatt(v.uuid, hex(v.hex));
+    const readings = decoded.readings;
     const withoutTime = readings.map(({ deviceTime: _t, ...rest }) => rest);
 
     assert.equal(withoutTime, v.readings);
+    assert.equal(decoded.withheld, v.withheld);
     for (const r of readings) {
       assert.is(r.deviceTime?.getTime(), v.local ? new Date(v.local).getTime() : undefined);
       createObservation({ ...r, patient: 'p-1', device });
@@ -48,6 +57,16 @@ test('weight is rounded to the Weight Scale Feature resolution', () => {
   assert.is(context.weightResolutionKg, 0.1);
   assert.is(reading.value, 78.4);
   assert.is(decodeGatt('2a9d', hex('00 43 3d'))[0].value, 78.415);
+});
+
+test('glucose in mol/L goes out in mmol/L under LOINC 15074-8, never 2339-0', () => {
+  // [GSS 0x2A18 flags bit 2] mol/L: 53 × 10^-4 mol/L = 5.3 mmol/L.
+  const [molar] = decodeGatt('2a18', hex('06 02 00 e8 07 03 0f 07 2d 00 35 c0 12'));
+  const [mass] = decodeGatt('2a18', hex('02 01 00 e8 07 03 0f 07 2d 00 5f b0 11'));
+  const loincOf = (r: typeof molar) => createObservation({ ...r, patient: 'p-1', device }).loinc;
+
+  assert.equal([molar.value, molar.unit, loincOf(molar)], [5.3, 'mmol/L', '15074-8']);
+  assert.equal([mass.value, mass.unit, loincOf(mass)], [95, 'mg/dL', '2339-0']);
 });
 
 test('glucose context fields decode', () => {

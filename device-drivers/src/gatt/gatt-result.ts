@@ -1,6 +1,6 @@
 import type { QualityFlag } from '@sparkden/protocol';
 
-import type { DriverReading } from '../types.js';
+import type { DriverReading, WithheldReason } from '../types.js';
 import type { DeviceClock } from './byte-reader.js';
 import type { MedicalNumber } from './ieee11073.js';
 
@@ -11,6 +11,11 @@ export interface GattDecoded {
   /** Every field the flags announced, raw or scaled, for the decoder CLI and debugging. */
   fields: Record<string, unknown>;
   readings: DriverReading[];
+  /**
+   * Set when the device marked the values as not a patient's (demo, test, control
+   * solution): `readings` is then empty, and `count` says how many it would have held.
+   */
+  withheld?: { reason: WithheldReason; count: number };
 }
 
 /** Context a parser may need from other characteristics (Weight Scale Feature). */
@@ -30,6 +35,20 @@ export function measured(
   unit: string,
 ): { value: number; unit: string } | { dataAbsentReason: DriverReading['dataAbsentReason'] } {
   return n.ok ? { value: n.value, unit } : { dataAbsentReason: n.reason };
+}
+
+/**
+ * Moves the readings of a value the device marked as not a patient's out of `readings`
+ * into `withheld` (its fields keep every value, for the decoder).
+ */
+export function withhold(reason: WithheldReason | undefined, decoded: GattDecoded): GattDecoded {
+  if (reason === undefined) {
+    return decoded;
+  }
+
+  const withheld = { reason, count: decoded.readings.length };
+
+  return { ...decoded, fields: { ...decoded.fields, withheld: reason }, readings: [], withheld };
 }
 
 /** Adds the device time, or flags the clock when the device said it was unknown. */

@@ -2,7 +2,7 @@ import type { QualityFlag } from '@sparkden/protocol';
 
 import type { DriverReading } from '../types.js';
 import { ByteReader } from './byte-reader.js';
-import { flagsFrom, withClock, type GattDecoded } from './gatt-result.js';
+import { flagsFrom, withClock, withhold, type GattDecoded } from './gatt-result.js';
 import { scaleDecimal } from './ieee11073.js';
 
 /**
@@ -47,6 +47,7 @@ const LOCATIONS: Record<number, string> = {
   15: 'not available',
 };
 const CONTROL_SOLUTION = 10;
+const CONTROL_LOCATION = 4;
 
 /**
  * Glucose Measurement (0x2A18). [Bluetooth GSS: Glucose Measurement]
@@ -54,7 +55,8 @@ const CONTROL_SOLUTION = 10;
  * bit 1: concentration (SFLOAT) and type-sample location (u8); bit 2: concentration in
  * mol/L (else kg/L); bit 3: sensor status annunciation (u16); bit 4: a context follows.
  * kg/L becomes mg/dL (× 10^5) and mol/L becomes mmol/L (× 10^3), by exponent, exactly.
- * Control-solution results are flagged `demo`: they are not the patient's.
+ * A control-solution result (type 10 or location 4) is a check of the meter, not the patient's
+ * glucose: it yields no reading, only `withheld` (its sequence number still counts).
  *
  * @example
  * ```ts
@@ -75,9 +77,7 @@ export function parseGlucose(bytes: Uint8Array): GattDecoded {
   const unit = molar ? 'mmol/L' : 'mg/dL';
   const type = typeLocation === undefined ? undefined : typeLocation & 0x0f;
   const quality = flagsFrom(annunciation ?? 0, ANNUNCIATION_FLAGS);
-  if (type === CONTROL_SOLUTION || (typeLocation ?? 0) >> 4 === 4) {
-    quality.push('demo');
-  }
+  const control = type === CONTROL_SOLUTION || (typeLocation ?? 0) >> 4 === CONTROL_LOCATION;
   const status = annunciation ?? 0;
   const interpretation = status & 0x20 ? ['>'] : status & 0x40 ? ['<'] : undefined;
   let reading: DriverReading = { code: 'glucose', quality, dataAbsentReason: 'unknown' };
@@ -98,7 +98,7 @@ export function parseGlucose(bytes: Uint8Array): GattDecoded {
     ? { ok: true as const, date: new Date(base.date.getTime() + offsetMin * 60_000) }
     : base;
 
-  return {
+  return withhold(control ? 'control-solution' : undefined, {
     characteristic: 'Glucose Measurement',
     fields: {
       flags,
@@ -114,5 +114,5 @@ export function parseGlucose(bytes: Uint8Array): GattDecoded {
       contextFollows: (flags & 0x10) !== 0,
     },
     readings: [withClock(reading, clock)],
-  };
+  });
 }

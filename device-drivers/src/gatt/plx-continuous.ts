@@ -1,12 +1,13 @@
 import { ByteReader } from './byte-reader.js';
-import type { GattDecoded } from './gatt-result.js';
+import { withhold, type GattDecoded } from './gatt-result.js';
 import { judgePlx, plxReading } from './plx-status.js';
 
 /**
  * PLX Continuous Measurement (0x2A5F). [Bluetooth GSS: PLX Continuous Measurement]
  * Always SpO2PR-Normal (SFLOAT SpO2 %, SFLOAT pulse /min); flags bit 0: SpO2PR-Fast;
  * bit 1: SpO2PR-Slow; bit 2: measurement status (u16); bit 3: device and sensor status
- * (u24); bit 4: pulse amplitude index (SFLOAT). Readings come from the Normal pair.
+ * (u24); bit 4: pulse amplitude index (SFLOAT). Readings come from the Normal pair;
+ * demonstration or test data (measurement status bit 10 or 11) is `withheld` instead.
  *
  * @example
  * ```ts
@@ -28,7 +29,7 @@ export function parsePlxContinuous(bytes: Uint8Array): GattDecoded {
 
   const judgement = judgePlx(measurementStatus, deviceStatus);
 
-  return {
+  return withhold(judgement.withheld, {
     characteristic: 'PLX Continuous Measurement',
     fields: {
       flags,
@@ -43,5 +44,5 @@ export function parsePlxContinuous(bytes: Uint8Array): GattDecoded {
       plxReading('spo2', spo2, '%', judgement),
       plxReading('heart-rate', pulse, '/min', judgement),
     ],
-  };
+  });
 }

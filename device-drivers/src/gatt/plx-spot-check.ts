@@ -1,12 +1,13 @@
 import { ByteReader } from './byte-reader.js';
-import { withClock, type GattDecoded } from './gatt-result.js';
+import { withClock, withhold, type GattDecoded } from './gatt-result.js';
 import { judgePlx, plxReading } from './plx-status.js';
 
 /**
  * PLX Spot-check Measurement (0x2A5E). [Bluetooth GSS: PLX Spot-check Measurement]
  * flags bit 0: time stamp; bit 1: measurement status (u16); bit 2: device and sensor status
  * (u24); bit 3: pulse amplitude index (SFLOAT, %); bit 4: device clock is not set.
- * SpO2 (%) and pulse rate (/min) are SFLOAT.
+ * SpO2 (%) and pulse rate (/min) are SFLOAT. Demonstration or test data (measurement status
+ * bit 10 or 11) yields no reading: it is `withheld`, never a patient's value.
  *
  * @example
  * ```ts
@@ -30,7 +31,7 @@ export function parsePlxSpotCheck(bytes: Uint8Array): GattDecoded {
     plxReading('heart-rate', pulse, '/min', judgement),
   ].map((reading) => withClock(reading, clock, clockNotSet));
 
-  return {
+  return withhold(judgement.withheld, {
     characteristic: 'PLX Spot-check Measurement',
     fields: {
       flags,
@@ -43,5 +44,5 @@ export function parsePlxSpotCheck(bytes: Uint8Array): GattDecoded {
       deviceClockSet: !clockNotSet,
     },
     readings,
-  };
+  });
 }

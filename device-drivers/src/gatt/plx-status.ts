@@ -1,6 +1,6 @@
 import type { QualityFlag } from '@sparkden/protocol';
 
-import type { DriverReading } from '../types.js';
+import type { DriverReading, WithheldReason } from '../types.js';
 import { flagsFrom } from './gatt-result.js';
 import type { MedicalNumber } from './ieee11073.js';
 
@@ -9,11 +9,7 @@ import type { MedicalNumber } from './ieee11073.js';
  * 7 validated, 8 fully qualified, 9 from storage, 10 for demonstration, 11 for testing,
  * 12 calibration ongoing, 13 measurement unavailable, 14 questionable, 15 invalid.
  */
-const MEASUREMENT_FLAGS: ReadonlyArray<[number, QualityFlag]> = [
-  [10, 'demo'],
-  [11, 'demo'],
-  [14, 'questionable'],
-];
+const MEASUREMENT_FLAGS: ReadonlyArray<[number, QualityFlag]> = [[14, 'questionable']];
 
 /**
  * [Bluetooth GSS: PLX Device and Sensor Status] bit 1 equipment malfunction, 2 signal
@@ -46,6 +42,8 @@ export interface PlxJudgement {
   status: DriverReading['status'];
   /** Set when the device says the value is unavailable or invalid. */
   absent?: DriverReading['dataAbsentReason'];
+  /** Set when the values are for demonstration (bit 10) or testing (bit 11): not a patient's. */
+  withheld?: WithheldReason;
 }
 
 /** Judges a PLX reading by its measurement status and device/sensor status, when present. */
@@ -61,7 +59,14 @@ export function judgePlx(measurement?: number, device?: number): PlxJudgement {
         ? 'temp-unknown'
         : undefined;
 
-  return { quality, status: preliminary ? 'preliminary' : 'final', ...(absent ? { absent } : {}) };
+  const withheld = m & (1 << 10) ? 'demo-data' : m & (1 << 11) ? 'test-data' : undefined;
+
+  return {
+    quality,
+    status: preliminary ? 'preliminary' : 'final',
+    ...(absent ? { absent } : {}),
+    ...(withheld ? { withheld } : {}),
+  };
 }
 
 /**

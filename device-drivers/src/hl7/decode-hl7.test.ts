@@ -45,6 +45,18 @@ test('a non-numeric NM value is BAD_VALUE at the OBX offset', () => {
   }
 });
 
+test('OBX-5 is parsed as HL7 NM: hex, exponent and padding are AE with a reason', () => {
+  for (const value of ['0x61', '1e2', ' 96', 'Infinity']) {
+    const outcome = handleHl7Message(text.replace('|96|', `|${value}|`));
+
+    assert.is(outcome.code, 'AE', value);
+    assert.is(outcome.error?.code, 'BAD_VALUE', value);
+    assert.match(outcome.ack, /OBX-5 ".*" is not a number/, value);
+    assert.is(outcome.readings.length, 0, value);
+  }
+  assert.is(decodeHl7(text.replace('|96|', '|+96.0|'))[0].value, 96);
+});
+
 test('ACK AA carries MSH-10 and swaps sender and receiver', () => {
   const outcome = handleHl7Message(text);
   const ack = parseHl7(outcome.ack);

@@ -12,8 +12,12 @@ test('every message gets the right ACK with its control id; only patient data be
   const listener = new MllpListener({ id: 'icu', driver: 'hl7-mllp', mllp: { port: 0 } });
   const readings: DriverReading[] = [];
   const errors: string[] = [];
+  const acks: Array<{ code: string; errorCode?: string; skippedDemo: number }> = [];
+  let withheld = 0;
   listener.on('reading', (r) => readings.push(r));
   listener.on('error', (e) => errors.push(e.code));
+  listener.on('messageAcknowledged', (a) => acks.push(a));
+  listener.on('readingsWithheld', (w) => (withheld += w.reason === 'demo-data' ? w.count : 0));
   await listener.start();
   const sim = startHl7Simulator({
     port: listener.address().port,
@@ -39,6 +43,13 @@ test('every message gets the right ACK with its control id; only patient data be
   assert.ok(readings.every((r) => r.subject === 'SIM-BED-4'));
   assert.ok(errors.includes('SYNC'));
   assert.ok(errors.includes('BAD_VALUE'));
+  assert.ok(acks.every((a) => (a.code === 'AA') === (a.errorCode === undefined)));
+  assert.ok(acks.some((a) => a.code === 'AE' && a.errorCode === 'BAD_VALUE'));
+  assert.ok(withheld > 0, 'demo messages are counted as withheld');
+  assert.is(
+    withheld,
+    acks.reduce((n, a) => n + a.skippedDemo, 0),
+  );
   assert.is(listener.state, 'disconnected');
 });
 
@@ -111,13 +122,15 @@ test('an acceptor that refuses gets its AE and reason; one that fails gets AE 20
       return { code: 'AE', reason: 'PID-3 not mapped to a patient', hl7Error: '204' };
     }
     if (n === 2) {
-      throw new Error('disk full');
+      throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
     }
 
     return delivery.readings.length > 0 ? undefined : { code: 'AR', reason: 'empty' };
   });
   const acks: string[] = [];
-  listener.on('messageAcknowledged', (a) => acks.push(`${a.controlId} ${a.code}`));
+  listener.on('messageAcknowledged', (a) =>
+    acks.push(`${a.controlId} ${a.code} ${a.errorCode ?? '-'}`),
+  );
   await listener.start();
   const sim = startHl7Simulator({
     port: listener.address().port,
@@ -141,7 +154,8 @@ test('an acceptor that refuses gets its AE and reason; one that fails gets AE 20
     text: 'readings could not be stored',
   });
   assert.equal(accepted.ack, { code: 'AA', controlId: 'SIM000003' });
-  assert.equal(acks, ['SIM000001 AE', 'SIM000002 AE', 'SIM000003 AA']);
+  // The acceptor's failure is not swallowed: its code travels with the AE.
+  assert.equal(acks, ['SIM000001 AE -', 'SIM000002 AE ENOSPC', 'SIM000003 AA -']);
 });
 
 test.run();

@@ -32,6 +32,13 @@ export type Hl7Verdict = undefined | { code: 'AE' | 'AR'; reason: string; hl7Err
 /** Takes the readings of one message; the ACK waits for it. A throw or rejection answers AE. */
 export type Hl7Acceptor = (delivery: Hl7Delivery) => Hl7Verdict | Promise<Hl7Verdict>;
 
+/** The `code` of a failure when it has a string one (`DriverError`, Node errors), else fixed. */
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+
+  return typeof code === 'string' && code !== '' ? code : 'ACCEPTOR_FAILED';
+}
+
 /**
  * An HL7 v2 MLLP listener for bedside monitors: accepts connections, frames messages
  * (0x0B … 0x1C 0x0D), turns ORU^R01 into readings and answers each message with an ACK
@@ -41,6 +48,9 @@ export type Hl7Acceptor = (delivery: Hl7Delivery) => Hl7Verdict | Promise<Hl7Ver
  * message was understood. With {@link MllpListener.setAcceptor}, each message's readings go
  * to the acceptor instead, and the ACK is sent when it settles: AA once it resolves, its own
  * AE/AR when it refuses, AE when it fails. Messages of one connection are answered in order.
+ * Each answer is a `messageAcknowledged` event; one that is not AA carries `errorCode` (the
+ * parse error's code, or the acceptor's failure). Demo and test data are never readings: a
+ * message that held some also emits `readingsWithheld` with their count.
  *
  * @example
  * ```ts
@@ -162,6 +172,7 @@ export class MllpListener extends EventEmitter<DeviceSourceEvents> implements De
     }
     const refusal = outcome.code === 'AA' ? await this.#deliver(outcome) : undefined;
     const code: AckCode = refusal?.code ?? outcome.code;
+    const errorCode = refusal?.errorCode ?? outcome.error?.code;
     const ack =
       refusal === undefined
         ? outcome.ack
@@ -174,15 +185,23 @@ export class MllpListener extends EventEmitter<DeviceSourceEvents> implements De
       socket.write(encodeMllp(ack));
     }
 
+    const skippedDemo = outcome.skipped?.demo ?? 0;
+    if (skippedDemo > 0) {
+      this.emit('readingsWithheld', { reason: 'demo-data', count: skippedDemo });
+    }
     this.emit('messageAcknowledged', {
       code,
       controlId: outcome.controlId,
-      skippedDemo: outcome.skipped?.demo ?? 0,
+      skippedDemo,
+      ...(errorCode === undefined ? {} : { errorCode }),
     });
   }
 
-  /** Hands an understood message to the acceptor (or to `reading` listeners). */
-  async #deliver(outcome: Hl7Outcome): Promise<Hl7Verdict> {
+  /**
+   * Hands an understood message to the acceptor (or to `reading` listeners). A refusal
+   * carries `errorCode` when the acceptor failed, for the `messageAcknowledged` event.
+   */
+  async #deliver(outcome: Hl7Outcome): Promise<(Hl7Verdict & { errorCode?: string }) | undefined> {
     const acceptor = this.#acceptor;
     if (acceptor === undefined) {
       outcome.readings.forEach((r) => this.emit('reading', r));
@@ -197,9 +216,11 @@ export class MllpListener extends EventEmitter<DeviceSourceEvents> implements De
     };
     try {
       return (await acceptor(delivery)) ?? undefined;
-    } catch {
-      // The consumer reports its own failure; the monitor learns it must send again.
-      return { code: 'AE', reason: 'readings could not be stored', hl7Error: '207' };
+    } catch (cause) {
+      // The monitor learns it must send again; the event says why, by code (never the text).
+      const errorCode = codeOf(cause);
+
+      return { code: 'AE', reason: 'readings could not be stored', hl7Error: '207', errorCode };
     }
   }
 

@@ -6,6 +6,7 @@ import {
   type VitalCodeInfo,
 } from '@sparkden/protocol';
 
+import { parseDecimal } from '../decimal.js';
 import { DriverError } from '../errors.js';
 import type { DriverReading } from '../types.js';
 import { component, field, parseHl7Time, type Hl7Message, type Hl7Segment } from './hl7-message.js';
@@ -30,7 +31,8 @@ const DROPPED_STATUS = new Set(['W', 'D']);
  * blood-pressure panel. Demo and test data (MSH-11 `D`/`T`, OBX-8 `demo-data`/`test-data`)
  * are skipped, never passed on as a patient's values.
  *
- * @throws {DriverError} `BAD_VALUE` with the offset of an OBX whose NM value is not a number.
+ * @throws {DriverError} `BAD_VALUE` with the offset of an OBX whose value is not an HL7 NM
+ * number (sign, digits, decimal point: no exponent, hex or padding).
  */
 export function readOruR01(msg: Hl7Message): OruResult {
   const msh = msg.segments[0];
@@ -111,8 +113,9 @@ function readObx(
   time: Date | undefined,
   subject: string,
 ): DriverReading {
-  const raw = field(seg, 5).trim();
-  const value = Number(raw);
+  const raw = field(seg, 5);
+  // [HL7 v2 NM] strictly: `0x61`, `1e2` or ` 96` are not numbers a monitor may send.
+  const value = parseDecimal(raw);
   const status = field(seg, 8);
   const quality: QualityFlag[] = /\bquestionable\b/i.test(status) ? ['questionable'] : [];
   const preliminary =
@@ -130,7 +133,7 @@ function readObx(
   if (absent) {
     return { ...base, dataAbsentReason: /\binvalid\b/i.test(status) ? 'error' : 'unknown' };
   }
-  if (raw === '' || !Number.isFinite(value)) {
+  if (value === undefined) {
     throw new DriverError('BAD_VALUE', `OBX-5 "${raw.slice(0, 16)}" is not a number`, {
       offset: seg.offset,
     });

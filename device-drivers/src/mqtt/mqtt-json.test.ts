@@ -62,6 +62,22 @@ test('not JSON is MALFORMED; a mapped field that is not a number is BAD_VALUE', 
   assert.equal(codes, ['MALFORMED', 'BAD_VALUE']);
 });
 
+test('a string value must be a plain decimal: hex, exponent and padding are BAD_VALUE', () => {
+  const decode = (spo2: string) =>
+    decodeMqttJson('home/gw', enc(JSON.stringify({ oximeter: { spo2 } })), mapping, 'home/gw');
+  const codes = ['0x61', '1e2', ' 97', 'Infinity'].map((spo2) => {
+    try {
+      return decode(spo2);
+    } catch (e) {
+      assert.instance(e, DriverError);
+      return (e as DriverError).code;
+    }
+  });
+
+  assert.equal(codes, ['BAD_VALUE', 'BAD_VALUE', 'BAD_VALUE', 'BAD_VALUE']);
+  assert.equal(decode('97.0'), [{ code: 'spo2', value: 97, unit: '%', quality: [] }]);
+});
+
 test('topic filters follow MQTT wildcards', () => {
   assert.ok(topicMatches('a/+/c', 'a/b/c'));
   assert.ok(topicMatches('a/#', 'a/b/c'));

@@ -1,5 +1,6 @@
 import { VITAL_CODES, type VitalCodeInfo } from '@sparkden/protocol';
 
+import { parseDecimal } from '../decimal.js';
 import { DriverError } from '../errors.js';
 import type { DriverReading, MqttFieldMapping } from '../types.js';
 
@@ -57,7 +58,8 @@ const ABSENT_WORDS: ReadonlyMap<string, NonNullable<DriverReading['dataAbsentRea
 /**
  * Maps one MQTT message to readings. The payload is JSON (an object, or a bare number as
  * ESPHome's per-sensor state topics send). Fields absent from the payload yield nothing;
- * `nan`/`unavailable` become a data-absent reason, never a number.
+ * `nan`/`unavailable` become a data-absent reason, never a number. A number sent as a string
+ * must be a plain decimal ({@link parseDecimal}): `"0x61"` or `"1e2"` is `BAD_VALUE`.
  *
  * @throws {DriverError} `MALFORMED` (not JSON) or `BAD_VALUE` (a mapped field not a number).
  * @example
@@ -93,13 +95,9 @@ export function decodeMqttJson(
       readings.push({ code: m.code, dataAbsentReason: absent, quality: [] });
       continue;
     }
-    const value =
-      typeof raw === 'number'
-        ? raw
-        : typeof raw === 'string' && raw.trim() !== ''
-          ? Number(raw)
-          : NaN;
-    if (!Number.isFinite(value)) {
+    // A JSON number is a number; a string must be a plain decimal (no hex, exponent, padding).
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDecimal(raw) : NaN;
+    if (value === undefined || !Number.isFinite(value)) {
       throw new DriverError('BAD_VALUE', `field "${m.path}" is not a number`, { offset: 0 });
     }
     const scaled = m.scale === undefined ? value : Number((value * m.scale).toPrecision(12));

@@ -14,7 +14,7 @@ import type { FrameOutput, ScanResult, SerialProtocol } from './serial-protocol.
  * byte 3: bit 7 sync (0), bits 0-3 bar graph, bit 4 probe error, bit 5 searching,
  *         bit 6 bit 7 of the pulse rate
  * byte 4: bit 7 sync (0), bits 0-6 pulse rate;  byte 5: bit 7 sync (0), bits 0-6 SpO2
- * Pulse rate 255 and SpO2 127 mean "no value".
+ * Pulse rate 255 and SpO2 127 mean "no value"; so does 0 (no pulse is not a rate of 0).
  */
 export interface ContecLive5Frame {
   signalStrength: number;
@@ -95,9 +95,9 @@ function interpret(f: ContecLive5Frame, wasDropping: boolean): FrameOutput {
   if (f.searching || f.searchingTooLong) {
     quality.push('searching');
   }
-  const noSignal = f.probeError || f.searching;
-  const spo2Valid = f.spo2 !== 127 && f.spo2 !== 0 && f.spo2 <= 100;
-  const pulseValid = f.pulseRate !== 255 && !(f.pulseRate === 0 && noSignal);
+  // As the v4.6 parser: 0 is "no value" as much as 127/255 are, with or without a signal.
+  const spo2Valid = f.spo2 !== 127 && f.spo2 > 0 && f.spo2 <= 100;
+  const pulseValid = f.pulseRate !== 255 && f.pulseRate > 0;
   const alarms: DeviceAlarm[] =
     f.spo2Dropping === wasDropping ? [] : [{ code: 'spo2-dropping', active: f.spo2Dropping }];
   const readings = toOximetryReadings({

@@ -7,6 +7,7 @@ export const BLE_SIMULATORS = [
   'ble-blood-pressure',
   'ble-thermometer',
   'ble-pulse-oximeter',
+  'ble-spot-check-oximeter',
   'ble-glucose-meter',
   'ble-weight-scale',
 ] as const;
@@ -19,7 +20,8 @@ export const CHARACTERISTICS: Record<BleSimulatorName, string[]> = {
   'ble-blood-pressure': ['2a35', '2a36'],
   'ble-thermometer': ['2a1c'],
   'ble-pulse-oximeter': ['2a5f'],
-  'ble-glucose-meter': ['2a18', '2a52'],
+  'ble-spot-check-oximeter': ['2a5e'],
+  'ble-glucose-meter': ['2a18', '2a34', '2a52'],
   'ble-weight-scale': ['2a9d', '2a9e'],
 };
 
@@ -42,9 +44,27 @@ export function valuesAt(
       return [['2a1c', frames.temperatureFrame(v, at)]];
     case 'ble-pulse-oximeter':
       return [['2a5f', frames.plxContinuousFrame(v)]];
+    case 'ble-spot-check-oximeter':
+      return [['2a5e', frames.plxSpotCheckFrame(v, at)]];
     case 'ble-glucose-meter':
-      return [['2a18', frames.glucoseFrame(v, seq, at)]];
+      return glucoseRecord(v, seq, at);
     case 'ble-weight-scale':
       return [['2a9d', frames.weightFrame(v, at)]];
   }
+}
+
+/**
+ * One glucose record as the meter sends it: the measurement, then, when its flags say one
+ * follows, its context with the same sequence number. [Bluetooth GLS: Glucose Measurement
+ * Context]
+ */
+export function glucoseRecord(
+  v: SimulatedVitals,
+  seq: number,
+  at: Date,
+): Array<[string, Uint8Array]> {
+  const withContext = frames.hasGlucoseContext(seq);
+  const measurement: [string, Uint8Array] = ['2a18', frames.glucoseFrame(v, seq, at, withContext)];
+
+  return withContext ? [measurement, ['2a34', frames.glucoseContextFrame(seq)]] : [measurement];
 }

@@ -3,7 +3,13 @@ import { EventEmitter } from 'node:events';
 import type { BleCentral, GattLink } from '../ble/gatt-link.js';
 import { encodeRacpReport, RACP_OP } from '../ble/racp.js';
 import { DriverError } from '../errors.js';
-import { BLE_SIMULATORS, type BleSimulatorName, CHARACTERISTICS, valuesAt } from './ble-devices.js';
+import {
+  BLE_SIMULATORS,
+  type BleSimulatorName,
+  CHARACTERISTICS,
+  glucoseRecord,
+  valuesAt,
+} from './ble-devices.js';
 import * as frames from './gatt-frames.js';
 import { type ScenarioName, vitalsAt } from './scenarios.js';
 
@@ -23,8 +29,9 @@ export interface BleSimulatorOptions {
 /**
  * A simulated BLE health device: a byte stream of characteristic values (`value` events, for
  * `sparkden-agent simulate`), and a {@link BleCentral} the BLE source connects through. A
- * glucose meter keeps its records and answers the Record Access Control Point; `flaky-link`
- * drops the connection now and then.
+ * glucose meter keeps its records and answers the Record Access Control Point; every record
+ * with an odd sequence number flags a context and is followed by its Glucose Measurement
+ * Context (0x2A34), live and from storage. `flaky-link` drops the connection now and then.
  */
 export class SimulatedBleDevice
   extends EventEmitter<{ value: [{ uuid: string; bytes: Uint8Array }] }>
@@ -33,7 +40,8 @@ export class SimulatedBleDevice
   readonly options: BleSimulatorOptions;
   #timer: NodeJS.Timeout;
   #links = new Set<{ subs: Map<string, (b: Uint8Array) => void>; drop: () => void }>();
-  #records: Uint8Array[] = [];
+  /** Each stored record: its characteristic values in the order the meter sends them. */
+  #records: Array<Array<[string, Uint8Array]>> = [];
   #tick = 0;
 
   constructor(options: BleSimulatorOptions) {
@@ -49,9 +57,8 @@ export class SimulatedBleDevice
       i++
     ) {
       const at = new Date(Date.now() - (3 - i) * 3_600_000);
-      this.#records.push(
-        frames.glucoseFrame({ ...vitalsAt(options.scenario, 0), glucose: 90 + i * 10 }, i + 1, at),
-      );
+      const v = { ...vitalsAt(options.scenario, 0), glucose: 90 + i * 10 };
+      this.#records.push(glucoseRecord(v, i + 1, at));
     }
     this.#timer = setInterval(() => this.#step(intervalMs), intervalMs);
   }
@@ -70,7 +77,10 @@ export class SimulatedBleDevice
       this.#records.length + 1,
     )) {
       if (uuid === '2a18') {
-        this.#records.push(bytes);
+        this.#records.push([]);
+      }
+      if (uuid === '2a18' || uuid === '2a34') {
+        this.#records.at(-1)?.push([uuid, bytes]);
       }
       this.emit('value', { uuid, bytes });
       this.#links.forEach((l) => l.subs.get(uuid)?.(bytes));
@@ -121,9 +131,10 @@ export class SimulatedBleDevice
       );
       return;
     }
-    const records = this.#records.filter((r) => (r[1] | (r[2] << 8)) >= from);
+    const sequenceOf = ([[, m]]: Array<[string, Uint8Array]>) => m[1] | (m[2] << 8);
+    const records = this.#records.filter((r) => sequenceOf(r) >= from);
     setImmediate(() => {
-      records.forEach((r) => subs.get('2a18')?.(r));
+      records.flat().forEach(([uuid, bytes]) => subs.get(uuid)?.(bytes));
       subs.get('2a52')?.(
         Uint8Array.of(RACP_OP.responseCode, 0, RACP_OP.reportStoredRecords, records.length ? 1 : 6),
       );

@@ -82,15 +82,60 @@ export function plxContinuousFrame(v: SimulatedVitals): Uint8Array {
     .done();
 }
 
-/** [GSS 0x2A18] sequence, base time, concentration in kg/L (mg/dL × 10^-5), capillary/finger. */
-export function glucoseFrame(v: SimulatedVitals, sequence: number, at: Date): Uint8Array {
+/**
+ * [GSS 0x2A5E] SpO2 and pulse with time stamp, measurement status and device and sensor
+ * status; NaN with the finger out (sensor unconnected to user, bit 11), early estimated
+ * data (measurement status bit 6) while searching.
+ */
+export function plxSpotCheckFrame(v: SimulatedVitals, at: Date): Uint8Array {
+  const spo2 = v.fingerOut ? 0x07ff : encodeSfloat(v.spo2, 0);
+  const pulse = v.fingerOut ? 0x07ff : encodeSfloat(v.pulseRate, 0);
+  const measurement = v.searching ? 1 << 6 : 0;
+  const device = v.fingerOut ? 1 << 11 : 0;
+
   return new Bytes()
-    .u8(0x02)
+    .u8(0x07)
+    .u16(spo2)
+    .u16(pulse)
+    .dateTime(at)
+    .u16(measurement)
+    .u16(device & 0xffff)
+    .u8(device >> 16)
+    .done();
+}
+
+/**
+ * [GSS 0x2A18] sequence, base time, concentration in kg/L (mg/dL × 10^-5), capillary/finger;
+ * flags bit 4 when a Glucose Measurement Context follows.
+ */
+export function glucoseFrame(
+  v: SimulatedVitals,
+  sequence: number,
+  at: Date,
+  contextFollows = false,
+): Uint8Array {
+  return new Bytes()
+    .u8(contextFollows ? 0x12 : 0x02)
     .u16(sequence)
     .dateTime(at)
     .u16(encodeSfloat(v.glucose, -5))
     .u8(0x11)
     .done();
+}
+
+/**
+ * [GSS 0x2A34] the context of record `sequence`: meal (flags bit 1: preprandial on every
+ * other record, else postprandial) and tester/health (bit 2: self, no health issues).
+ */
+export function glucoseContextFrame(sequence: number): Uint8Array {
+  const meal = sequence % 4 === 1 ? 1 : 2;
+
+  return new Bytes().u8(0x06).u16(sequence).u8(meal).u8(0x51).done();
+}
+
+/** Whether the simulated meter sends a context with record `sequence` (the odd ones). */
+export function hasGlucoseContext(sequence: number): boolean {
+  return sequence % 2 === 1;
 }
 
 /** [GSS 0x2A9D] SI units with time stamp, weight in 0.005 kg steps. */

@@ -76,10 +76,18 @@ export const SIMULATORS: readonly SimulatorInfo[] = [
     scenarios: ['normal', 'desaturation', 'finger-out', 'flaky-link'],
   },
   {
+    name: 'ble-spot-check-oximeter',
+    kind: 'ble',
+    driver: 'ble-gatt',
+    description: 'Pulse oximeter taking spot checks (PLX spot-check, 0x2A5E)',
+    scenarios: ['normal', 'desaturation', 'finger-out', 'flaky-link'],
+  },
+  {
     name: 'ble-glucose-meter',
     kind: 'ble',
     driver: 'ble-gatt',
-    description: 'Glucose meter with stored records (0x2A18, RACP 0x2A52)',
+    description:
+      'Glucose meter with stored records (0x2A18, context 0x2A34 on odd records, RACP 0x2A52)',
     scenarios: ['normal', 'flaky-link'],
   },
   {

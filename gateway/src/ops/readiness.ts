@@ -5,6 +5,8 @@ import type { Context } from 'hono';
 export interface ReadinessOptions {
   db: Database;
   alerting: AlertingService;
+  /** The Redis link consoles fan out through, when several hubs share one. */
+  redis?: { isReady(): boolean };
   /** How long the database may take to answer (default 2000 ms). */
   timeoutMs?: number;
 }
@@ -20,7 +22,8 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /**
  * `GET /readyz`: 200 only while this hub can take work — the database answers, the agents'
- * broker listens, and the upstream broker link (when configured) is up — else 503 with the
+ * broker listens, the upstream broker link and the shared Redis (when configured) are up —
+ * a hub cut off from the Redis its peers share would miss their alerts — else 503 with the
  * failing checks, so a load balancer stops sending it traffic. `/healthz` stays a liveness
  * probe that never touches a dependency.
  *
@@ -45,6 +48,9 @@ export function readinessHandler(options: ReadinessOptions) {
     const upstream = options.alerting.upstream;
     if (upstream !== undefined) {
       checks.upstream = upstream.isConnected() ? 'ok' : 'disconnected';
+    }
+    if (options.redis !== undefined) {
+      checks.redis = options.redis.isReady() ? 'ok' : 'disconnected';
     }
     const ready = Object.values(checks).every((v) => v === 'ok');
 
