@@ -22,6 +22,7 @@ import {
   type FleetAction,
 } from './fleet/index.js';
 import { Ingest, type CommittedSink } from './ingest/index.js';
+import { alertingLogger } from './log/safe-error.js';
 import { WebhookNotifier, type WebhookNotifierOptions } from './notify/webhook-notifier.js';
 import { loadHubPki, type HubPki } from './pki/index.js';
 import {
@@ -140,7 +141,7 @@ export async function createAlertingService(
     throw new TypeError('"webhook" needs the rule engine; it is off ("engine" is false)');
   }
   const log = options.logger ?? pino({ name: 'sparkden' });
-  const svcLog = log.child({ module: 'alerting:service' });
+  const svcLog = alertingLogger(log, 'alerting:service');
   const ownsDb = options.db === undefined;
   const db =
     options.db ??
@@ -203,7 +204,7 @@ interface Parts {
 
 function assemble(p: Parts): AlertingService {
   const { options, log, fleet, store, engine } = p;
-  const svcLog = log.child({ module: 'alerting:service' });
+  const svcLog = alertingLogger(log, 'alerting:service');
   const broker = new HubBroker({
     access: fleet,
     logger: log,
@@ -245,7 +246,7 @@ function assemble(p: Parts): AlertingService {
       return;
     }
     links.publishRetained(agentId, 'config', frame).catch((error: Error) => {
-      svcLog.warn({ agentId, code: 'CONFIG_NOT_PUSHED', reason: error.message }, 'config push');
+      svcLog.warn({ agentId, code: 'CONFIG_NOT_PUSHED', err: error }, 'config push');
     });
   };
   const pushAllConfigs = async () => {
@@ -255,7 +256,7 @@ function assemble(p: Parts): AlertingService {
   };
   const background = (what: string, agentId: string | undefined, work: Promise<unknown>) => {
     work.catch((error: Error) => {
-      svcLog.warn({ agentId, code: what, reason: error.message }, 'background task failed');
+      svcLog.warn({ agentId, code: what, err: error }, 'background task failed');
     });
   };
 

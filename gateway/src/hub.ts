@@ -24,7 +24,7 @@ import type { OidcOptions } from './auth/oidc.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { sqlVitalsSource } from './fhir/vitals.js';
 import { startDemo, type DemoHandle } from './hub/demo-agent.js';
-import { useRedisAdapter } from './hub/redis-adapter.js';
+import { useRedisAdapter, type RedisAdapterLink } from './hub/redis-adapter.js';
 import { auditFromAlert } from './hub/audit-adapters.js';
 import { fhirBillingPatients } from './hub/billing-patients.js';
 import { FhirRepository } from './fhir/repository.js';
@@ -85,10 +85,14 @@ export interface StartHubOptions {
   sfuMedia?: { announcedAddress?: string; listenIp?: string; basePort?: number };
   /** Payer contracts and fee schedules (JSON); a demo practice's when absent. */
   billingConfigFile?: string;
+  /** The practice's IANA time zone: device days and visit days are counted in it (default UTC). */
+  billingTimeZone?: string;
   /** Redis, for consoles and visits across several hubs. */
   redisUrl?: string;
   /** A receiver for alert events (raised, escalated, updated), signed with `secret`. */
   webhook?: { url: string; secret: string };
+  /** Vitals retention and (TimescaleDB) compression age in days; default: kept, 7. */
+  vitals?: { retentionDays?: number; compressAfterDays?: number };
   logger?: Logger;
 }
 
@@ -202,11 +206,21 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
         upstream: options.mqttUpstream,
       },
       redisUrl: options.redisUrl,
+      vitals: options.vitals,
       webhook:
         options.webhook === undefined
           ? undefined
           : { targets: [{ name: 'hub-webhook', ...options.webhook }] },
-      engine: { audit: (event) => late.gateway?.audit(auditFromAlert(event)) ?? Promise.resolve() },
+      engine: {
+        // Until the gateway exists the record stays in the alerting outbox and is sent later.
+        audit: (event) => {
+          if (late.gateway === undefined) {
+            throw new Error('the audit trail is not open yet');
+          }
+
+          return late.gateway.audit(auditFromAlert(event));
+        },
+      },
     });
     closers.push(() => alerting.stop());
     const gateway = await createGateway({
@@ -230,7 +244,11 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
 
     const app = gateway.app;
     app.get('/metrics', metricsHandler(metrics));
-    app.get('/readyz', readinessHandler({ db, alerting }));
+    // The Redis link is made with the socket.io server below; until then it is not ready.
+    let redis: RedisAdapterLink | undefined;
+    const redisReadiness =
+      options.redisUrl === undefined ? undefined : { isReady: () => redis?.isReady() === true };
+    app.get('/readyz', readinessHandler({ db, alerting, redis: redisReadiness }));
     gateway.mount(
       '/api/fleet',
       alerting.fleetRoutes((c, action) => gateway.authorize(c, `fleet.${action}`)),
@@ -247,6 +265,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       gateway,
       db,
       configFile: options.billingConfigFile,
+      timeZone: options.billingTimeZone,
       patients: fhirBillingPatients(repo),
       logger,
     });
@@ -254,7 +273,9 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
     const io = new SocketServer(server, { serveClient: false, cors: { origin: false } });
     closers.push(() => new Promise<void>((ok) => void io.close(() => ok())));
     if (options.redisUrl !== undefined) {
-      closers.push(await useRedisAdapter(io, options.redisUrl));
+      const link = await useRedisAdapter(io, options.redisUrl);
+      redis = link;
+      closers.push(() => link.close());
       log.info('consoles fan out across hubs through Redis');
     }
     const consoleNs: ConsoleNamespace = await attachConsole(io, {

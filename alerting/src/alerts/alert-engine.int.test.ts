@@ -232,6 +232,16 @@ async function overrides(db: Database) {
   await feedSpo2(engine, clock, 'p-4', Array(12).fill(84));
   const [a] = await spo2Alerts();
   assert.is(a?.explanation.thresholds.threshold, 85);
+  // The explanation names who changed the rule for this patient, when and why.
+  assert.equal(a?.explanation.override, {
+    setBy: 'dr-2',
+    setAt: '2026-01-05T08:00:00.000Z',
+    reason: 'COPD baseline',
+    params: { threshold: 85, clearAt: 88 },
+  });
+  const others = await engine.store.list({ ruleId: 'news2', patientId: 'p-4' });
+  assert.ok(others.length > 0);
+  assert.is(others[0].explanation.override, undefined, 'only the overridden rule says so');
   try {
     await engine.setOverride(
       { ruleId: 'spo2-low', patientId: 'p-4', params: { clearAt: 80 } },

@@ -1,6 +1,13 @@
 import type { Database, Queryable } from '../db/index.js';
 import { ALERT_COLUMNS, alertFromRow, eventFromRow, silenceFromRow } from './alert-rows.js';
-import type { Alert, AlertEvent, AlertEventKind, AlertStatus, Silence } from './types.js';
+import type {
+  Alert,
+  AlertEvent,
+  AlertEventKind,
+  AlertStatus,
+  AuditEvent,
+  Silence,
+} from './types.js';
 
 /** One alert transition waiting to be stored. */
 export interface PendingTransition {
@@ -41,17 +48,24 @@ const PLACEHOLDERS = COLS.map((c, i) => {
 const UPDATES = COLS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`);
 const N = COLS.length;
 
-// One round trip: upsert the alert row and append its event in a single statement.
+// One round trip: upsert the alert row, append its event and, when an audit sink is set,
+// queue its audit record (with the event's cursor) in a single statement.
 const WRITE_SQL = `
   with a as (
     insert into alerting.alerts (${COLS.join(', ')}) values (${PLACEHOLDERS.join(', ')})
     on conflict (id) do update set ${UPDATES.join(', ')}
     returning id
+  ), e as (
+    insert into alerting.alert_events (alert_id, at, kind, actor, patient_id, unit, detail, snapshot)
+    select a.id, $${N + 1}, $${N + 2}, $${N + 3}, $${N + 4}, $${N + 5}, $${N + 6}::jsonb, $${N + 7}::jsonb
+    from a
+    returning cursor
+  ), o as (
+    insert into alerting.audit_outbox (record, next_attempt_at, created_at)
+    select jsonb_set($${N + 8}::jsonb, '{detail,cursor}', to_jsonb(e.cursor)), $${N + 1}, $${N + 1}
+    from e where $${N + 8}::jsonb is not null
   )
-  insert into alerting.alert_events (alert_id, at, kind, actor, patient_id, unit, detail, snapshot)
-  select a.id, $${N + 1}, $${N + 2}, $${N + 3}, $${N + 4}, $${N + 5}, $${N + 6}::jsonb, $${N + 7}::jsonb
-  from a
-  returning cursor`;
+  select cursor from e`;
 
 /**
  * The `alerting` tables behind the alert lifecycle: every write stores the alert and
@@ -65,9 +79,12 @@ const WRITE_SQL = `
  */
 export class AlertStore {
   readonly #db: Database;
+  readonly #auditRecord?: (e: Omit<AlertEvent, 'cursor'>) => AuditEvent;
 
-  constructor(db: Database) {
+  /** With `auditRecord`, each transition also queues that record in `audit_outbox`. */
+  constructor(db: Database, auditRecord?: (e: Omit<AlertEvent, 'cursor'>) => AuditEvent) {
     this.#db = db;
+    this.#auditRecord = auditRecord;
   }
 
   /** Stores `alert` as it now stands and appends one event about it; returns the event. */
@@ -104,21 +121,7 @@ export class AlertStore {
     { alert, kind, actor, detail }: PendingTransition,
   ): Promise<AlertEvent> {
     const { silenced: _silenced, ...stored } = alert;
-    const params = ALERT_COLUMNS.map(([, get]) => get(stored));
-    params.push(
-      alert.updatedAt,
-      kind,
-      actor,
-      alert.patientId,
-      alert.unit,
-      JSON.stringify(detail),
-      JSON.stringify(alert),
-    );
-    const { rows } = await q.query<{ cursor: number }>(WRITE_SQL, params);
-    const cursor = Number(rows[0]?.cursor);
-
-    return {
-      cursor,
+    const event = {
       alertId: alert.id,
       kind,
       at: alert.updatedAt,
@@ -128,6 +131,21 @@ export class AlertStore {
       detail,
       alert,
     };
+    const record = this.#auditRecord?.(event);
+    const params = ALERT_COLUMNS.map(([, get]) => get(stored));
+    params.push(
+      alert.updatedAt,
+      kind,
+      actor,
+      alert.patientId,
+      alert.unit,
+      JSON.stringify(detail),
+      JSON.stringify(alert),
+      record === undefined ? null : JSON.stringify(record),
+    );
+    const { rows } = await q.query<{ cursor: number }>(WRITE_SQL, params);
+
+    return { cursor: Number(rows[0]?.cursor), ...event };
   }
 
   /** Every alert not yet resolved. */

@@ -2,6 +2,9 @@ import type { DeviceSeen } from '../rules/stale.js';
 import type { Reading, Rule } from '../rules/types.js';
 import type { Remembered, RuleMemory } from './rule-memory.js';
 
+/** The part of {@link RuleMemory} a {@link MemoryBuffer} writes to. */
+export type MemoryWriter = Pick<RuleMemory, 'touchDevices' | 'remember' | 'prune'>;
+
 const HOUR_MS = 3_600_000;
 
 /**
@@ -18,12 +21,12 @@ const HOUR_MS = 3_600_000;
  * ```
  */
 export class MemoryBuffer {
-  readonly #memory: RuleMemory;
+  readonly #memory: MemoryWriter;
   readonly #devices = new Map<string, DeviceSeen>();
   readonly #remembered = new Map<string, Remembered>();
   #lastPrune = 0;
 
-  constructor(memory: RuleMemory) {
+  constructor(memory: MemoryWriter) {
     this.#memory = memory;
   }
 
@@ -47,19 +50,38 @@ export class MemoryBuffer {
     }
   }
 
-  /** Writes what was noted; once an hour also prunes samples older than twice any window. */
+  /**
+   * Writes what was noted; once an hour also prunes samples older than twice any window.
+   * What could not be written is kept for the next flush (unless noted again since).
+   */
   async flush(now: number, rules: readonly Rule[]): Promise<void> {
-    const devices = [...this.#devices.values()];
-    const memory = [...this.#remembered.values()];
+    const devices = new Map(this.#devices);
+    const memory = new Map(this.#remembered);
     this.#devices.clear();
     this.#remembered.clear();
 
-    await this.#memory.touchDevices(devices);
-    await this.#memory.remember(memory);
+    try {
+      await this.#memory.touchDevices([...devices.values()]);
+      devices.clear();
+      await this.#memory.remember([...memory.values()]);
+    } catch (error) {
+      putBack(this.#devices, devices);
+      putBack(this.#remembered, memory);
+      throw error;
+    }
     if (now - this.#lastPrune >= HOUR_MS) {
       this.#lastPrune = now;
       const windows = rules.flatMap((r) => (r.kind === 'trend' ? [r.windowMs] : []));
       await this.#memory.prune(new Date(now - Math.max(0, ...windows) * 2).toISOString());
+    }
+  }
+}
+
+/** Returns unwritten entries to `into`, where an entry noted meanwhile is newer and wins. */
+function putBack<V>(into: Map<string, V>, unwritten: ReadonlyMap<string, V>): void {
+  for (const [key, value] of unwritten) {
+    if (!into.has(key)) {
+      into.set(key, value);
     }
   }
 }

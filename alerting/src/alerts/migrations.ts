@@ -1,5 +1,6 @@
 import type { Database, Migration } from '../db/index.js';
 import { runMigrations } from '../db/index.js';
+import { DEFAULT_CADENCE_MS } from '../rules/defaults.js';
 
 /**
  * The `alerting` schema: alerts and their append-only event log (whose `cursor` orders the
@@ -155,6 +156,48 @@ export const ALERTING_MIGRATIONS: readonly Migration[] = [
         );
         create index webhook_outbox_due on alerting.webhook_outbox (next_attempt_at)
           where status = 'pending';
+      `),
+  },
+  {
+    // A cadence may be set before a device is first seen; a device keeps every code it
+    // reports; fresh no-data rules get default cadences (a rule someone edited is kept).
+    name: '0002-device-cadence',
+    up: (q) =>
+      q.exec(`
+        create table alerting.device_cadence (
+          device_id text primary key,
+          cadence_ms int not null check (cadence_ms > 0),
+          set_by text not null,
+          set_at timestamptz not null
+        );
+        insert into alerting.device_cadence (device_id, cadence_ms, set_by, set_at)
+          select device_id, cadence_ms, 'system', now() from alerting.device_last_seen
+          where cadence_ms is not null;
+        alter table alerting.device_last_seen drop column cadence_ms;
+        alter table alerting.device_last_seen add column codes text[] not null default '{}';
+        update alerting.device_last_seen set codes = array[code];
+        alter table alerting.device_last_seen drop column code;
+        update alerting.rules
+          set definition = jsonb_set(definition, '{defaultCadenceMs}',
+            '${JSON.stringify(DEFAULT_CADENCE_MS)}'::jsonb)
+          where kind = 'stale' and updated_by = 'system'
+            and definition -> 'defaultCadenceMs' = '{}'::jsonb;
+      `),
+  },
+  {
+    // Audit records waiting for the audit sink, oldest first: a transition's record is
+    // written in the transition's own statement, and leaves only once the sink took it.
+    name: '0003-audit-outbox',
+    up: (q) =>
+      q.exec(`
+        create table alerting.audit_outbox (
+          id bigserial primary key,
+          record jsonb not null,
+          attempts int not null default 0,
+          next_attempt_at timestamptz not null,
+          last_error text,
+          created_at timestamptz not null
+        );
       `),
   },
 ];

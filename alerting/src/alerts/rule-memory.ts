@@ -68,47 +68,71 @@ export class RuleMemory {
     }));
   }
 
-  /** Records when devices last reported (keeps any configured cadence). */
+  /** Records when devices last reported and the codes they reported. */
   async touchDevices(seen: readonly DeviceSeen[]): Promise<void> {
     if (seen.length === 0) {
       return;
     }
 
+    // Codes travel as a JSON array each: unnest cannot take an array of arrays.
     await this.#db.query(
-      `insert into alerting.device_last_seen (device_id, patient_id, code, last_at)
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+      `insert into alerting.device_last_seen (device_id, patient_id, codes, last_at)
+       select d, p, array(select jsonb_array_elements_text(c)), t
+       from unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[]) as x(d, p, c, t)
        on conflict (device_id) do update set patient_id = excluded.patient_id,
-         code = excluded.code, last_at = greatest(alerting.device_last_seen.last_at, excluded.last_at)`,
+         codes = array(select distinct unnest(alerting.device_last_seen.codes || excluded.codes)
+                       order by 1),
+         last_at = greatest(alerting.device_last_seen.last_at, excluded.last_at)`,
       [
         seen.map((d) => d.deviceId),
         seen.map((d) => d.patientId),
-        seen.map((d) => d.code),
+        seen.map((d) => JSON.stringify(d.codes)),
         seen.map((d) => new Date(d.lastAt).toISOString()),
       ],
     );
   }
 
-  /** Sets a device's expected cadence (`null` to fall back on the rule's default). */
-  async setCadence(deviceId: string, cadenceMs: number | null): Promise<boolean> {
-    const { rowCount } = await this.#db.query(
-      'update alerting.device_last_seen set cadence_ms = $2 where device_id = $1',
-      [deviceId, cadenceMs],
+  /** Sets a device's expected cadence, seen or not (`null` falls back on the defaults). */
+  async setCadence(
+    deviceId: string,
+    cadenceMs: number | null,
+    actor: string,
+    now: string,
+  ): Promise<void> {
+    if (cadenceMs === null) {
+      await this.#db.query('delete from alerting.device_cadence where device_id = $1', [deviceId]);
+
+      return;
+    }
+
+    await this.#db.query(
+      `insert into alerting.device_cadence (device_id, cadence_ms, set_by, set_at)
+       values ($1, $2, $3, $4)
+       on conflict (device_id) do update set cadence_ms = excluded.cadence_ms,
+         set_by = excluded.set_by, set_at = excluded.set_at`,
+      [deviceId, cadenceMs, actor, now],
+    );
+  }
+
+  /** Every device's own cadence, by device id. */
+  async cadences(): Promise<Map<string, number>> {
+    const { rows } = await this.#db.query<{ device_id: string; cadence_ms: number }>(
+      'select device_id, cadence_ms from alerting.device_cadence',
     );
 
-    return rowCount > 0;
+    return new Map(rows.map((r) => [r.device_id, Number(r.cadence_ms)]));
   }
 
   async devices(): Promise<DeviceSeen[]> {
     const { rows } = await this.#db.query<Record<string, unknown>>(
-      'select * from alerting.device_last_seen',
+      'select device_id, patient_id, codes, last_at from alerting.device_last_seen',
     );
 
     return rows.map((r) => ({
       deviceId: String(r.device_id),
       patientId: String(r.patient_id),
-      code: String(r.code),
+      codes: r.codes as string[],
       lastAt: new Date(r.last_at as string | Date).getTime(),
-      cadenceMs: r.cadence_ms === null ? undefined : Number(r.cadence_ms),
     }));
   }
 

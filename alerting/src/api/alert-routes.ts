@@ -130,8 +130,11 @@ export function createAlertRoutes(deps: AlertRoutesDeps): Hono {
     const q = await parse(listQuery, c.req.query());
     const p = await authorize(c, 'alerts.read', { patientId: q.patientId, unit: q.unit });
     const units = q.unit === undefined ? unitsOf(p) : [q.unit];
+    // A patient named in the query was checked above (ABAC: a clinician's care team, a
+    // nurse's units), so their alerts need no unit filter; a clinician covers no units.
+    const byPatient = p.role === 'patient' || (q.patientId !== undefined && q.unit === undefined);
     const alerts = await engine.store.list({
-      units: p.role === 'patient' ? undefined : units,
+      units: byPatient ? undefined : units,
       patientId: p.role === 'patient' ? p.patientId : q.patientId,
       status: q.status?.split(',') as Alert['status'][] | undefined,
       severity: q.severity?.split(','),
@@ -306,11 +309,10 @@ export function createAlertRoutes(deps: AlertRoutesDeps): Hono {
   app.put('/devices/:deviceId/cadence', async (c) => {
     const p = await authorize(c, 'devices.write', {});
     const { cadenceMs } = await parse(cadenceBody, await body(c));
-    if (!(await engine.setDeviceCadence(c.req.param('deviceId'), cadenceMs, p.sub))) {
-      throw new AlertError('NOT_FOUND', 'no reading from that device yet');
-    }
+    // A cadence may be set before the device's first reading.
+    const seen = await engine.setDeviceCadence(c.req.param('deviceId'), cadenceMs, p.sub);
 
-    return c.json({ deviceId: c.req.param('deviceId'), cadenceMs });
+    return c.json({ deviceId: c.req.param('deviceId'), cadenceMs, seen });
   });
 
   app.get('/reports/non-actionable', async (c) => {

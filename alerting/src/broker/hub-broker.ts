@@ -10,6 +10,7 @@ import {
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { pino, type Logger } from 'pino';
 
+import { alertingLogger } from '../log/safe-error.js';
 import { identifyPeer } from './agent-identity.js';
 import {
   connectRedisBackplane,
@@ -127,7 +128,7 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
       throw new TypeError('"plain.host" must be a loopback address: plain MQTT is for development');
     }
     this.#options = options;
-    this.#log = (options.logger ?? pino({ enabled: false })).child({ module: 'alerting:broker' });
+    this.#log = alertingLogger(options.logger ?? pino({ enabled: false }), 'alerting:broker');
   }
 
   /** Starts aedes and the listeners; resolves with the ports bound. */

@@ -9,6 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 
+import { alertingLogger } from '../log/safe-error.js';
 import type { HubBrokerEvents } from './hub-broker.js';
 
 /** Options of {@link UpstreamLink}. */
@@ -95,7 +96,7 @@ export class UpstreamLink extends EventEmitter<UpstreamLinkEvents> {
     }
 
     this.#options = options;
-    this.#log = (options.logger ?? pino({ enabled: false })).child({ module: 'alerting:upstream' });
+    this.#log = alertingLogger(options.logger ?? pino({ enabled: false }), 'alerting:upstream');
   }
 
   /** The topic filter the hub subscribes to. */

@@ -11,6 +11,7 @@ import {
   contextFromTraceparent,
   type BatchOrigin,
 } from '../ingest/trace-context.js';
+import { alertingLogger } from '../log/safe-error.js';
 
 /** Options of {@link attachConsole}. */
 export interface ConsoleOptions {
@@ -81,7 +82,7 @@ export async function attachConsole(
   options: ConsoleOptions,
 ): Promise<ConsoleNamespace> {
   const { engine } = options;
-  const log = (options.logger ?? pino({ enabled: false })).child({ module: 'alerting:console' });
+  const log = alertingLogger(options.logger ?? pino({ enabled: false }), 'alerting:console');
   const batch = options.replayBatch ?? 500;
   const nsp = io.of('/console');
   // The cursor of the last event broadcast. The engine emits events in cursor order, so

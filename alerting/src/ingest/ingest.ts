@@ -14,6 +14,7 @@ import {
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 
+import { alertingLogger } from '../log/safe-error.js';
 import type { PendingBatch, WriteBatchInput, WriteResult } from '../store/index.js';
 import { isDataError, type IngestRefusal } from './errors.js';
 import {
@@ -138,7 +139,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
     super();
     this.#options = options;
     this.#sink = options.sink;
-    this.#log = (options.logger ?? pino({ enabled: false })).child({ module: 'alerting:ingest' });
+    this.#log = alertingLogger(options.logger ?? pino({ enabled: false }), 'alerting:ingest');
   }
 
   /** Sets who receives committed observations and alarms. */

@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import type { AlertEvent, AlertEventKind, Clock } from '../alerts/types.js';
 import type { Database } from '../db/index.js';
+import { alertingLogger } from '../log/safe-error.js';
 import { severityRank, type Severity } from '../rules/types.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 
@@ -109,7 +110,7 @@ export class WebhookNotifier {
     this.#maxDelayMs = options.maxDelayMs ?? 300_000;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#intervalMs = options.intervalMs ?? 1000;
-    this.#log = (options.logger ?? pino({ enabled: false })).child({ module: 'alerting:notify' });
+    this.#log = alertingLogger(options.logger ?? pino({ enabled: false }), 'alerting:notify');
   }
 
   /** Runs a pass (enqueue and deliver) whenever the engine records an event. */

@@ -1,9 +1,28 @@
 import { STATUS_FLAGS } from './device.js';
 import type { Rule } from './types.js';
 
-const MINUTE = 60_000;
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+
+/**
+ * How often a device is expected to report each code when no cadence is set for it: the
+ * no-data rule (`factor` 3) alerts after three of these pass in silence. Continuous
+ * monitors (the demo's CMS50D+ oximeter sends SpO2 and pulse at 1 Hz) get 10 s; spot
+ * checks a patient takes at home (cuff, scale, thermometer, glucometer) once a day.
+ */
+export const DEFAULT_CADENCE_MS: Readonly<Record<string, number>> = {
+  spo2: 10 * SECOND,
+  'heart-rate': 10 * SECOND,
+  'resp-rate': MINUTE,
+  'bp-systolic': DAY,
+  'bp-diastolic': DAY,
+  'bp-mean': DAY,
+  'body-temp': DAY,
+  'body-weight': DAY,
+  glucose: DAY,
+};
 
 /**
  * The rules a fresh hub starts with. `spo2-low` is the foundation's rule: SpO2 below 90 %
@@ -71,7 +90,14 @@ export const DEFAULT_RULES: readonly Rule[] = [
     maxGapMs: DAY,
     severity: 'medium',
   },
-  { id: 'news2', kind: 'news2', title: 'NEWS2', enabled: true, maxAgeMs: 12 * HOUR },
+  {
+    id: 'news2',
+    kind: 'news2',
+    title: 'NEWS2',
+    enabled: true,
+    maxAgeMs: 12 * HOUR,
+    clearAfter: 3,
+  },
   {
     id: 'weight-gain-hf',
     kind: 'trend',
@@ -102,7 +128,7 @@ export const DEFAULT_RULES: readonly Rule[] = [
     title: 'No data from device',
     enabled: true,
     factor: 3,
-    defaultCadenceMs: {},
+    defaultCadenceMs: DEFAULT_CADENCE_MS,
     severity: 'low',
   },
   { id: 'device-alarm', kind: 'device-alarm', title: 'Device alarm', enabled: true },

@@ -58,6 +58,11 @@ export function checkOverride(rule: Rule, params: Record<string, unknown>): void
       throw new RuleError('INVALID_OVERRIDE', '"clearAt" must lie on the safe side of "threshold"');
     }
   }
+  if (merged.kind === 'news2' && merged.clearAfter !== undefined) {
+    if (!(Number.isInteger(merged.clearAfter) && merged.clearAfter >= 1)) {
+      throw new RuleError('INVALID_OVERRIDE', '"clearAfter" must be a whole number ≥ 1');
+    }
+  }
 }
 
 /**

@@ -59,7 +59,7 @@ test('rising temperature needs a 1 °C rise and a latest value of 37.8 or more',
 
 test('no-data: silent past factor × cadence fires, reporting again clears', () => {
   const stale = { ...(rule('stale-data') as StaleRule), defaultCadenceMs: { spo2: 60_000 } };
-  const d = { deviceId: 'dev-1', patientId: 'p-1', code: 'spo2', lastAt: T0 };
+  const d = { deviceId: 'dev-1', patientId: 'p-1', codes: ['spo2'], lastAt: T0 };
   assert.is(evaluateStale(stale, d, T0 + 180_000, false), undefined, 'exactly 3 × cadence');
   const fired = evaluateStale(stale, d, T0 + 180_001, false);
   assert.equal([fired?.action, fired?.code], ['fire', 'device/dev-1']);
@@ -68,14 +68,14 @@ test('no-data: silent past factor × cadence fires, reporting again clears', () 
     'clear',
   );
   assert.is(
-    evaluateStale(stale, { ...d, code: 'body-weight' }, T0 + 10 * DAY * 1000, false),
+    evaluateStale(stale, { ...d, codes: ['body-weight'] }, T0 + 10 * DAY * 1000, false),
     undefined,
     'no cadence known',
   );
   assert.is(
     evaluateStale(
       stale,
-      { ...d, code: 'body-weight', cadenceMs: DAY * 1000 },
+      { ...d, codes: ['body-weight'], cadenceMs: DAY * 1000 },
       T0 + 4 * DAY * 1000,
       false,
     )?.action,

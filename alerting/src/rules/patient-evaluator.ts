@@ -1,6 +1,7 @@
 import { OK_STATE, advanceCondition, stepCondition, type ConditionState } from './condition.js';
 import { STATUS_FLAGS, flagOutcome, statusCode } from './device.js';
 import { evaluateNews2, NEWS2_CODES, scoreNews2, type News2Readings } from './news2.js';
+import { holdNews2, NO_NEWS2_HOLD, type News2Hold } from './news2-hold.js';
 import { isClinicallyUsable } from './readings.js';
 import {
   evaluateThreshold,
@@ -17,6 +18,7 @@ import type {
   Reading,
   Rule,
   RuleOutcome,
+  Severity,
 } from './types.js';
 
 /** A copy of a {@link PatientEvaluator}'s state, to roll a failed batch back. */
@@ -25,6 +27,7 @@ export interface EvaluatorSnapshot {
   latest: News2Readings;
   samples: Map<string, Reading[]>;
   status: Map<string, ConditionState & { reading: Reading; flag: string }>;
+  news2: News2Hold;
 }
 
 /** Tells the evaluator whether an alert is open for a rule and code. */
@@ -49,6 +52,7 @@ export class PatientEvaluator {
   readonly #latest: News2Readings = {};
   readonly #samples = new Map<string, Reading[]>();
   readonly #status = new Map<string, ConditionState & { reading: Reading; flag: string }>();
+  #news2Hold: News2Hold = NO_NEWS2_HOLD;
 
   constructor(profile: PatientProfile) {
     this.profile = profile;
@@ -75,6 +79,7 @@ export class PatientEvaluator {
       latest: { ...this.#latest },
       samples: new Map([...this.#samples].map(([code, list]) => [code, [...list]])),
       status: new Map(this.#status),
+      news2: this.#news2Hold,
     };
   }
 
@@ -93,6 +98,7 @@ export class PatientEvaluator {
       delete this.#latest[key as keyof News2Readings];
     }
     Object.assign(this.#latest, s.latest);
+    this.#news2Hold = s.news2;
   }
 
   /** Marks a threshold condition as firing (an alert open before a restart). */
@@ -100,10 +106,18 @@ export class PatientEvaluator {
     this.#thresholds.set(ruleId, { phase: 'firing', since: now, lastSeen: now, evidence: [] });
   }
 
+  /** Holds NEWS2 at the band of its open alert (an alert open before a restart). */
+  markNews2(severity: Severity): void {
+    this.#news2Hold = { severity, below: 0 };
+  }
+
   /** Forgets a condition so it can fire again (after a person resolved its alert). */
   reset(ruleId: string, code: string): void {
     this.#thresholds.delete(ruleId);
     this.#status.delete(code);
+    if (code === 'news2') {
+      this.#news2Hold = NO_NEWS2_HOLD;
+    }
   }
 
   /** Evaluates every rule a new reading touches. */
@@ -181,7 +195,11 @@ export class PatientEvaluator {
     const out: RuleOutcome[] = [];
     for (const rule of rules) {
       if (rule.enabled && rule.kind === 'news2') {
-        out.push(evaluateNews2(rule, this.#latest, profile, now).outcome);
+        // A clinician's change of profile applies at once, without hysteresis.
+        const outcome = evaluateNews2(rule, this.#latest, profile, now).outcome;
+        const severity = outcome.action === 'fire' ? outcome.severity : undefined;
+        this.#news2Hold = { severity, below: 0 };
+        out.push(outcome);
       }
       if (rule.enabled && rule.kind === 'trend') {
         const samples = this.#samples.get(rule.code) ?? [];
@@ -196,10 +214,16 @@ export class PatientEvaluator {
     // Most readings leave a patient in the low band with nothing open: skip the explanation.
     const quick = scoreNews2(this.#latest, this.profile);
     if (quick.band === 'low' && !isOpen(rule.id, 'news2')) {
+      this.#news2Hold = NO_NEWS2_HOLD;
+
       return undefined;
     }
 
-    return evaluateNews2(rule, this.#latest, this.profile, now).outcome;
+    const scored = evaluateNews2(rule, this.#latest, this.profile, now).outcome;
+    const { hold, outcome } = holdNews2(rule, this.#news2Hold, scored);
+    this.#news2Hold = hold;
+
+    return outcome;
   }
 
   #setLatest(reading: Reading): boolean {

@@ -44,6 +44,9 @@ function checkRule(rule: Rule): void {
       throw new RuleError('INVALID_RULE', '"forMs", "clearForMs" must be ≥ 0 and "maxGapMs" > 0');
     }
   }
+  if (rule.kind === 'news2') {
+    checkOverride(rule, {});
+  }
 }
 
 /**

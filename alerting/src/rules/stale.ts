@@ -4,9 +4,9 @@ import type { Explanation, RuleOutcome, StaleRule } from './types.js';
 export interface DeviceSeen {
   deviceId: string;
   patientId: string;
-  /** The code of its latest reading. */
-  code: string;
-  /** Epoch milliseconds of its latest reading. */
+  /** Every code it has reported (a multi-parameter oximeter sends SpO2 and pulse). */
+  codes: readonly string[];
+  /** When it was last heard from (epoch ms): its newest reading, or a late batch's arrival. */
   lastAt: number;
   /** Its own expected cadence, when configured. */
   cadenceMs?: number;
@@ -19,27 +19,43 @@ export function staleCode(deviceId: string): string {
 
 function explainStale(rule: StaleRule, d: DeviceSeen, cadenceMs: number, now: number): Explanation {
   const silentS = Math.round((now - d.lastAt) / 1000);
+  const codes = d.codes.join(', ');
 
   return {
     ruleId: rule.id,
     ruleKind: 'stale',
-    summary: `no ${d.code} data from device for ${silentS} s (expected every ${cadenceMs / 1000} s)`,
+    summary: `no data (${codes}) from device for ${silentS} s (expected every ${cadenceMs / 1000} s)`,
     thresholds: { cadenceMs, factor: rule.factor, limitMs: cadenceMs * rule.factor },
-    evidence: [
-      {
-        code: d.code,
-        value: 'last reading',
-        at: new Date(d.lastAt).toISOString(),
-        deviceId: d.deviceId,
-      },
-    ],
+    evidence: d.codes.map((code) => ({
+      code,
+      value: 'last heard from',
+      at: new Date(d.lastAt).toISOString(),
+      deviceId: d.deviceId,
+    })),
   };
 }
 
 /**
+ * The cadence a device is expected to keep: its own when set, else the slowest default of
+ * the codes it reports (any reading counts as hearing from it), else none.
+ */
+export function cadenceOf(rule: StaleRule, device: DeviceSeen): number | undefined {
+  if (device.cadenceMs !== undefined) {
+    return device.cadenceMs;
+  }
+  const defaults = device.codes.flatMap((c) => {
+    const ms = rule.defaultCadenceMs[c];
+
+    return ms === undefined ? [] : [ms];
+  });
+
+  return defaults.length === 0 ? undefined : Math.max(...defaults);
+}
+
+/**
  * Evaluates the no-data rule for one device at `now`: fires when it has been silent for
- * longer than `factor` × its cadence, clears when it reports again. A device with no known
- * cadence is never stale. Pure.
+ * longer than `factor` × its cadence ({@link cadenceOf}), clears when it reports again. A
+ * device with no known cadence is never stale. Pure.
  *
  * @example
  * ```ts
@@ -52,7 +68,7 @@ export function evaluateStale(
   now: number,
   firing: boolean,
 ): RuleOutcome | undefined {
-  const cadenceMs = device.cadenceMs ?? rule.defaultCadenceMs[device.code];
+  const cadenceMs = cadenceOf(rule, device);
   if (cadenceMs === undefined || cadenceMs <= 0) {
     return undefined;
   }

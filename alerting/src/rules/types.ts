@@ -80,7 +80,7 @@ export interface Explanation {
   thresholds: Record<string, unknown>;
   evidence: Evidence[];
   /** Set when a per-patient override changed the rule. */
-  override?: { setBy: string; setAt: string; reason?: string };
+  override?: { setBy: string; setAt: string; reason?: string; params?: Record<string, unknown> };
 }
 
 /** The kinds of rule. */
@@ -113,6 +113,11 @@ export interface News2Rule {
   enabled: boolean;
   /** Readings older than this are not used. */
   maxAgeMs: number;
+  /**
+   * Clearing hysteresis: evaluations in a row below the alert's band before it steps down
+   * or clears (default 3; 1 steps down at once).
+   */
+  clearAfter?: number;
 }
 
 /** A rise of `riseBy` or more within `windowMs` (weight gain, rising temperature). */

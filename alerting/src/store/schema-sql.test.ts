@@ -113,7 +113,7 @@ test('the policies: compression at the configured age, retention, aggregate refr
     flat(sql),
     "select add_continuous_aggregate_policy('vitals.observation_hourly', start_offset => interval '3 days', end_offset => interval '1 hour', schedule_interval => interval '30 minutes');",
   );
-  // Each remove comes before its add: the script is idempotent, run at every start.
+  // Each remove comes before its add: the script runs again whenever the settings change.
   const at = (prefix: string) => all.findIndex((s) => s.startsWith(prefix));
   assert.ok(at('select remove_compression_policy') < at('select add_compression_policy'));
   assert.ok(at('select remove_retention_policy') < at('select add_retention_policy'));

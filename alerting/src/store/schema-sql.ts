@@ -108,7 +108,7 @@ create table vitals.observation_default partition of vitals.observation default;
 /**
  * TimescaleDB layout: a hypertable with 7-day chunks, compression segmented by patient and
  * code, and an hourly continuous aggregate per patient and code. Policies (compression
- * age, retention, aggregate refresh) are set at every start from the configuration.
+ * age, retention, aggregate refresh) are set from the configuration when it changes.
  */
 export const HYPERTABLE_SQL = `${observationTable('')}
 select create_hypertable('vitals.observation', 'effective_at',
@@ -151,7 +151,8 @@ create view vitals.reading as
   where o.components is not null and c.value is not null;`;
 
 /**
- * Sets the TimescaleDB policies from the configuration (idempotent, run at each start).
+ * Sets the TimescaleDB policies from the configuration (each removed, then added again);
+ * `applyTimescalePolicies` runs it only when the configuration changed.
  * Arguments are whole numbers of days, checked before they reach the SQL.
  * [TimescaleDB 2.8: `remove_continuous_aggregate_policy`'s `if_not_exists` renamed `if_exists`]
  */

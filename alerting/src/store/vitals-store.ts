@@ -12,7 +12,7 @@ import {
   type SeriesQuery,
 } from './queries.js';
 import { maintainPartitions, type PartitionInterval, type PartitionReport } from './partitions.js';
-import { timescalePoliciesSql } from './schema-sql.js';
+import { applyTimescalePolicies } from './timescale-policies.js';
 import {
   markBatchEvaluated,
   writeBatch,
@@ -84,15 +84,15 @@ export class VitalsStore {
 
   /**
    * Native layout: creates partitions ahead, rehomes stray rows, applies retention.
-   * TimescaleDB: (re)sets compression, retention and aggregate refresh policies.
+   * TimescaleDB: sets compression, retention and aggregate refresh policies when the
+   * configuration changed since they were last set.
    */
   async maintain(now = new Date()): Promise<PartitionReport | undefined> {
     if (this.layout === 'timescale') {
-      const sql = timescalePoliciesSql({
+      await applyTimescalePolicies(this.db, {
         compressAfterDays: this.#options.compressAfterDays ?? 7,
         retentionDays: this.#options.retentionDays,
       });
-      await this.db.exec(sql);
 
       return undefined;
     }

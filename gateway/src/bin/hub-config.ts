@@ -3,9 +3,16 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
+import { isTimeZone, loadBillingConfig } from '../billing/index.js';
+
 const port = z.coerce.number().int().min(0).max(65535);
 const onOff = z.enum(['on', 'off']);
 const path = z.string().min(1);
+const days = z.coerce
+  .number({ error: 'must be a whole number of days' })
+  .int('must be a whole number of days')
+  .min(1, 'must be at least 1 day')
+  .max(36_500, 'must be at most 36500 days');
 
 /**
  * The hub's configuration, read from the environment. Every variable is optional; a value
@@ -70,6 +77,13 @@ const envSchema = z.object({
     .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
     .optional(),
   SPARKDEN_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SPARKDEN_VITALS_RETENTION_DAYS: days.optional(),
+  SPARKDEN_VITALS_COMPRESS_AFTER_DAYS: days.optional(),
+  SPARKDEN_BILLING_CONFIG_FILE: path.optional(),
+  SPARKDEN_BILLING_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone name, e.g. America/New_York')
+    .optional(),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -116,6 +130,10 @@ export interface HubConfig {
   demoMqttUrl?: string;
   /** Where alert events (raised, escalated, updated) are POSTed, signed with `secret`. */
   webhook?: { url: string; secret: string };
+  /** Vitals kept this many days (unset: kept); TimescaleDB compresses after `compressAfterDays`. */
+  vitals: { retentionDays?: number; compressAfterDays?: number };
+  /** Payer contracts (a JSON file, validated here) and the practice's IANA time zone. */
+  billing: { configFile?: string; timeZone?: string };
 }
 
 /** A configuration value that is present but wrong. */
@@ -246,6 +264,37 @@ function readWebhook(e: Env, issues: string[]): HubConfig['webhook'] {
   return { url, secret };
 }
 
+function readVitals(e: Env, issues: string[]): HubConfig['vitals'] {
+  const retentionDays = e.SPARKDEN_VITALS_RETENTION_DAYS;
+  const compressAfterDays = e.SPARKDEN_VITALS_COMPRESS_AFTER_DAYS;
+  // Chunks dropped before they are compressed would be compressed for nothing.
+  if (retentionDays !== undefined && compressAfterDays !== undefined) {
+    if (compressAfterDays >= retentionDays) {
+      issues.push(
+        'SPARKDEN_VITALS_COMPRESS_AFTER_DAYS: must be less than SPARKDEN_VITALS_RETENTION_DAYS',
+      );
+    }
+  }
+
+  return { retentionDays, compressAfterDays };
+}
+
+// The payer contracts are checked at start, so a wrong file names its variable and field.
+function readBilling(e: Env, files: FileReader): HubConfig['billing'] {
+  const configFile = e.SPARKDEN_BILLING_CONFIG_FILE;
+  const text = files.text('SPARKDEN_BILLING_CONFIG_FILE', configFile);
+  if (text !== undefined) {
+    try {
+      loadBillingConfig(JSON.parse(text) as unknown);
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? 'not JSON' : (error as Error).message;
+      files.issues.push(`SPARKDEN_BILLING_CONFIG_FILE: ${configFile}: ${reason}`);
+    }
+  }
+
+  return { configFile, timeZone: e.SPARKDEN_BILLING_TIME_ZONE };
+}
+
 /**
  * Reads the hub configuration from environment variables. Variables ending in `_CERT`,
  * `_KEY` and `_FILE` name files, read here so a wrong path stops the start at once.
@@ -274,9 +323,11 @@ export function loadHubConfig(
   const tls = files.pair('SPARKDEN_TLS_CERT', 'SPARKDEN_TLS_KEY', e);
   const ca = files.pair('SPARKDEN_CA_CERT', 'SPARKDEN_CA_KEY', e);
   const upstream = readUpstream(e, files);
+  const billing = readBilling(e, files);
   const issues = files.issues;
   const oidc = readOidc(e, issues);
   const webhook = readWebhook(e, issues);
+  const vitals = readVitals(e, issues);
   const tlsWanted = e.SPARKDEN_TLS_CERT !== undefined;
   const httpHost = e.SPARKDEN_HTTP_HOST ?? (tlsWanted ? '0.0.0.0' : '127.0.0.1');
   if (!tlsWanted && e.SPARKDEN_ALLOW_PLAIN_HTTP === 'off' && !LOOPBACK_HOSTS.has(httpHost)) {
@@ -314,5 +365,7 @@ export function loadHubConfig(
     redisUrl: e.REDIS_URL,
     demoMqttUrl: e.SPARKDEN_DEMO_MQTT_URL,
     webhook,
+    vitals,
+    billing,
   };
 }

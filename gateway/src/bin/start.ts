@@ -119,6 +119,9 @@ async function main(): Promise<void> {
       redisUrl: config.redisUrl,
       demoMqttUrl: config.demoMqttUrl,
       webhook: config.webhook,
+      vitals: config.vitals,
+      billingConfigFile: config.billing.configFile,
+      billingTimeZone: config.billing.timeZone,
       sfu: config.sfu,
       sfuMedia: {
         announcedAddress: config.sfuMedia.announcedAddress,

@@ -27,7 +27,7 @@ export interface MountBillingOptions {
   configFile?: string;
   /** Where patient demographics and coverage come from, for claims. */
   patients: PatientDirectory;
-  /** The practice's time zone, in which a device day is counted (default UTC). */
+  /** The practice's IANA time zone: device, visit and message days count in it (default UTC). */
   timeZone?: string;
   logger: Logger;
 }
@@ -35,6 +35,7 @@ export interface MountBillingOptions {
 /**
  * Device days straight from the vitals store: one row per calendar day (in the practice's
  * zone) and device with at least one reading, which is what the RPM supply codes count.
+ * Counts what `VitalsStore.deviceDays` counts: readings entered in error never do.
  */
 export function sqlDeviceDays(db: Queryable, timeZone = 'UTC'): DeviceDaysSource {
   return {
@@ -46,6 +47,7 @@ export function sqlDeviceDays(db: Queryable, timeZone = 'UTC'): DeviceDaysSource
           where patient = $1
             and effective_at >= ($2::date)::timestamp at time zone $4
             and effective_at < ($3::date + 1)::timestamp at time zone $4
+            and status <> 'entered-in-error'
           group by 1, 2
           order by 1, 2`,
         [patientId, from, to, timeZone],
@@ -77,7 +79,8 @@ export async function mountBilling(options: MountBillingOptions): Promise<Billin
     deviceDays: sqlDeviceDays(options.db, options.timeZone),
     patients: options.patients,
     // Reconciled from the clinical store whenever the month's minutes or codes are read.
-    communications: sqlCommunications(options.db),
+    communications: sqlCommunications(options.db, options.timeZone),
+    timeZone: options.timeZone,
   });
   const { gateway } = options;
   gateway.registerFhirSource(billingFhirSource(store));

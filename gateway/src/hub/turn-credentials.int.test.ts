@@ -13,6 +13,18 @@ import { checkTurnOptions, mintTurnCredentials, type TurnIceServer } from './tur
 
 const SECRET = 'turn-secret-for-this-test-only';
 
+// The browser's RTCPeerConnection, as far as the page function below uses it (this package
+// compiles without the DOM library).
+declare const RTCPeerConnection: new (config: object) => {
+  createDataChannel(label: string): unknown;
+  createOffer(): Promise<object>;
+  setLocalDescription(offer: object): Promise<void>;
+  onicecandidate: ((e: { candidate: { candidate: string } | null }) => void) | null;
+  onicegatheringstatechange: (() => void) | null;
+  iceGatheringState: string;
+  close(): void;
+};
+
 async function startCoturn(port: number): Promise<ChildProcess> {
   const relay = await freePort();
   const args = [
@@ -25,8 +37,8 @@ async function startCoturn(port: number): Promise<ChildProcess> {
   ];
   const child = spawn('turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const until = Date.now() + 10_000;
   // coturn prints no line per listener at this log level; its auth threads start last.
   while (!/IO method \(auth thread\)/.test(out)) {
