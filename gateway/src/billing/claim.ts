@@ -53,7 +53,10 @@ export const professionalClaimSchema = z
       npi,
       name: text,
       taxId: z.string().regex(/^\d{9}$/, 'must be a nine-digit EIN'),
-      address: addressSchema,
+      // [X12 837P 2010AA N403: the billing provider's ZIP is the full nine digits]
+      address: addressSchema.extend({
+        postalCode: z.string().regex(/^\d{9}$/, 'must be a nine-digit ZIP+4 code'),
+      }),
       taxonomy: z
         .string()
         .regex(/^[0-9A-Z]{9}X$/, 'must be a taxonomy code')
@@ -68,6 +71,8 @@ export const professionalClaimSchema = z
     patient: personSchema
       .extend({ relationship: z.enum(['01', '19', '20', '21', '39', '40', '53', 'G8']) })
       .optional(),
+    /** The patient's FHIR `Coverage` id the claim is billed to; kept, never sent. */
+    coverageId: z.string().optional(),
     placeOfService: pos,
     diagnoses: z
       .array(
@@ -91,6 +96,29 @@ export const professionalClaimSchema = z
     });
   });
 
+// [X12.5 ISA: element *, component :, repetition ^, segment ~] none may appear inside data;
+// line breaks neither, since readers tolerate them between segments.
+const DELIMITERS = /[*:^~\r\n]/;
+
+// Every text field that goes into the 837 (the explanation stays with us and is skipped).
+function delimiterIssues(value: unknown, path: string[] = []): string[] {
+  if (typeof value === 'string') {
+    return DELIMITERS.test(value)
+      ? [`${path.join('.')}: contains an X12 delimiter character (* : ^ ~ or a line break)`]
+      : [];
+  }
+  if (Array.isArray(value)) {
+    return value.flatMap((v, i) => delimiterIssues(v, [...path, String(i)]));
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .filter(([key]) => key !== 'explanation')
+      .flatMap(([key, v]) => delimiterIssues(v, [...path, key]));
+  }
+
+  return [];
+}
+
 /** A professional (CMS-1500 / 837P) claim that passed the scrubber. */
 export type ProfessionalClaim = z.infer<typeof professionalClaimSchema>;
 /** One service line of a {@link ProfessionalClaim}. */
@@ -110,7 +138,8 @@ function describe(issue: z.core.$ZodIssue): string {
 /**
  * The claim scrubber: checks a draft before any X12 is built and returns it typed, or
  * throws a {@link BillingError} `SCRUB_FAILED` whose `issues` name every missing or wrong
- * field (`subscriber.memberId: missing`, `billingProvider.npi: must be a valid NPI`).
+ * field (`subscriber.memberId: missing`, `billingProvider.npi: must be a valid NPI`), and
+ * every field holding an X12 delimiter, which would break the interchange.
  *
  * @example
  * ```ts
@@ -119,12 +148,12 @@ function describe(issue: z.core.$ZodIssue): string {
  */
 export function scrubClaim(draft: unknown): ProfessionalClaim {
   const parsed = professionalClaimSchema.safeParse(draft);
-  if (!parsed.success) {
-    throw new BillingError(
-      'SCRUB_FAILED',
-      'claim is incomplete',
-      parsed.error.issues.map(describe),
-    );
+  const delimiters = delimiterIssues(draft);
+  if (!parsed.success || delimiters.length > 0) {
+    throw new BillingError('SCRUB_FAILED', 'claim is incomplete', [
+      ...(parsed.success ? [] : parsed.error.issues.map(describe)),
+      ...delimiters,
+    ]);
   }
 
   return parsed.data;

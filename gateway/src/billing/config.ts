@@ -56,6 +56,12 @@ const payerSchema = z.object({
   max99458Units: z.number().int().nonnegative().optional(),
   /** Days after the date of service a claim may still be filed. */
   timelyFilingDays: z.number().int().positive().default(365),
+  /**
+   * Whether a two-way secure-message exchange is the month's real-time interaction for
+   * treatment management; when absent, `need-audio-video` for Medicare-like payers (SBR09
+   * MB, 16) and `count-as-interaction` for the rest (see {@link messageRuleOf}).
+   */
+  messages: z.enum(['need-audio-video', 'count-as-interaction']).optional(),
   fees: z.array(feeSchema).min(1),
 });
 
@@ -76,6 +82,11 @@ const interactiveTimeSchema = z
 export const billingConfigSchema = z
   .object({
     usage: z.enum(['P', 'T']),
+    /** The practice's place of service for RPM lines (CMS POS code; 11 office). */
+    placeOfService: z
+      .string()
+      .regex(/^\d{2}$/, 'must be a two-digit place of service')
+      .default('11'),
     interactiveTime: interactiveTimeSchema.default({
       messageReplyWindowMinutes: 10,
       messageExchangeMinimumMinutes: 5,
@@ -100,7 +111,8 @@ export const billingConfigSchema = z
         line2: z.string().optional(),
         city: text,
         state: z.string().regex(/^[A-Z]{2}$/),
-        postalCode: z.string().regex(/^\d{5}(\d{4})?$/),
+        // [X12 837P 2010AA N403] the billing provider's ZIP+4, nine digits
+        postalCode: z.string().regex(/^\d{9}$/, 'must be a nine-digit ZIP+4 code'),
       }),
     }),
     payers: z.array(payerSchema).min(1),
@@ -202,4 +214,21 @@ export function feeFor(
   }
 
   return fee;
+}
+
+// [X12 837P SBR09] MB Medicare Part B, 16 Medicare HMO (Medicare Advantage)
+const MEDICARE_LIKE = ['MB', '16'];
+
+/**
+ * The payer's reading of secure messages for treatment management: its contract's
+ * `messages`, else `need-audio-video` for Medicare-like payers (CMS: interactive
+ * communication is real-time synchronous two-way audio) and `count-as-interaction` for others.
+ */
+export function messageRuleOf(payer: PayerContract): 'need-audio-video' | 'count-as-interaction' {
+  return (
+    payer.messages ??
+    (MEDICARE_LIKE.includes(payer.claimFilingIndicator)
+      ? 'need-audio-video'
+      : 'count-as-interaction')
+  );
 }

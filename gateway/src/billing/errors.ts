@@ -6,6 +6,7 @@ export type BillingErrorCode =
   | 'NOT_FOUND'
   | 'DUPLICATE_REMITTANCE'
   | 'POSTING_MISMATCH'
+  | 'ALREADY_BILLED'
   | 'CONTROL_NUMBERS_EXHAUSTED';
 
 /**

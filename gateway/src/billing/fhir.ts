@@ -60,6 +60,20 @@ function base(stored: StoredClaim) {
   };
 }
 
+// [FHIR R4 Reference] the patient's own Coverage in the clinical store (served under /fhir)
+// when the claim knows it; else a snapshot of the billed coverage contained in the resource.
+function coverageOf(stored: StoredClaim) {
+  const id = stored.claim.coverageId;
+  if (id !== undefined) {
+    return { reference: { reference: `Coverage/${id}` }, contained: {} };
+  }
+
+  return {
+    reference: { reference: '#coverage' },
+    contained: { contained: [{ ...toFhirCoverage(stored), id: 'coverage' }] },
+  };
+}
+
 /**
  * The FHIR R4 `Coverage` a claim was billed to.
  *
@@ -74,7 +88,7 @@ export function toFhirCoverage(stored: StoredClaim): FhirResource {
 
   return {
     resourceType: 'Coverage',
-    id: `${stored.id}-coverage`,
+    id: c.coverageId ?? `${stored.id}-coverage`,
     status: 'active',
     subscriberId: c.subscriber.memberId,
     beneficiary: { reference: `Patient/${stored.patientId}` },
@@ -102,10 +116,12 @@ export function toFhirCoverage(stored: StoredClaim): FhirResource {
 /** The FHIR R4 `Claim` for a stored claim, each item carrying its coding explanation. */
 export function toFhirClaim(stored: StoredClaim): FhirResource {
   const c = stored.claim;
+  const coverage = coverageOf(stored);
 
   return {
     resourceType: 'Claim',
     id: stored.id,
+    ...coverage.contained,
     identifier: [{ system: SYSTEMS.claimId, value: stored.id }],
     ...base(stored),
     provider: {
@@ -115,9 +131,7 @@ export function toFhirClaim(stored: StoredClaim): FhirResource {
     priority: {
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/processpriority', code: 'normal' }],
     },
-    insurance: [
-      { sequence: 1, focal: true, coverage: { reference: `Coverage/${stored.id}-coverage` } },
-    ],
+    insurance: [{ sequence: 1, focal: true, coverage: coverage.reference }],
     diagnosis: c.diagnoses.map((code, i) => ({
       sequence: i + 1,
       diagnosisCodeableConcept: { coding: [{ system: SYSTEMS.icd10, code }] },
@@ -145,8 +159,11 @@ export function toFhirClaim(stored: StoredClaim): FhirResource {
   };
 }
 
+// [FHIR R4 RemittanceOutcome] `complete` once the payer adjudicated the claim, whatever it
+// paid (a denial too); `error` is for a claim that could not be processed at all, and
+// `queued` for one not adjudicated yet.
 function outcomeOf(stored: StoredClaim): string {
-  return stored.status === 'paid' ? 'complete' : stored.status === 'denied' ? 'error' : 'partial';
+  return stored.status === 'ready' || stored.status === 'submitted' ? 'queued' : 'complete';
 }
 
 // [X12 CARC PR-1 deductible, PR-3 co-payment] map to the FHIR adjudication codes; every
@@ -230,16 +247,18 @@ export function toFhirExplanationOfBenefit(
   payments: readonly PostedPayment[],
 ): FhirResource {
   const c = stored.claim;
+  const coverage = coverageOf(stored);
 
   return {
     resourceType: 'ExplanationOfBenefit',
     id: `${stored.id}-eob`,
+    ...coverage.contained,
     ...base(stored),
     provider: { identifier: { system: SYSTEMS.npi, value: c.billingProvider.npi } },
     claim: { reference: `Claim/${stored.id}` },
     claimResponse: { reference: `ClaimResponse/${stored.id}-response` },
     outcome: outcomeOf(stored),
-    insurance: [{ focal: true, coverage: { reference: `Coverage/${stored.id}-coverage` } }],
+    insurance: [{ focal: true, coverage: coverage.reference }],
     adjudication: adjudication(stored, payments),
     total: [
       {

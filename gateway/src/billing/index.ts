@@ -14,4 +14,5 @@ export * from './patients.js';
 export * from './routes.js';
 export * from './service.js';
 export * from './store/index.js';
+export * from './x12-exchanges.js';
 export * from './x12/index.js';

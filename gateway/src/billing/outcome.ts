@@ -14,6 +14,7 @@ const STATUS: Record<BillingErrorCode, [number, string]> = {
   NOT_FOUND: [404, 'not-found'],
   DUPLICATE_REMITTANCE: [409, 'duplicate'],
   POSTING_MISMATCH: [409, 'conflict'],
+  ALREADY_BILLED: [409, 'duplicate'],
   CONTROL_NUMBERS_EXHAUSTED: [503, 'exception'],
 };
 

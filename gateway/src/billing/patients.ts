@@ -2,6 +2,8 @@ import type { ClaimPerson } from './claim.js';
 
 /** One coverage of a patient with a payer we have a contract with. */
 export interface PatientCoverage {
+  /** The FHIR `Coverage` id in the clinical store, which a claim's `insurance` references. */
+  coverageId?: string;
   payerId: string;
   memberId: string;
   groupNumber?: string;

@@ -43,6 +43,12 @@ const patients: Record<string, BillingPatient> = {
     coverages: [{ payerId: '12345', memberId: 'X1' }],
     diagnoses: ['I10'],
   },
+  p3: {
+    patientId: 'p3',
+    person: { ...person, address: { ...person.address, line1: '12 Elm Road*Apt 4' } },
+    coverages: [{ payerId: '12345', memberId: 'X3' }],
+    diagnoses: ['I10'],
+  },
 };
 const readings: DeviceDay[] = [
   ...Array.from({ length: 20 }, (_, i) => ({
@@ -174,9 +180,16 @@ test('claim from suggestions, priced from the fee schedule; 837P twice never rep
   assert.match(claimId, /^SD-2026-\d{6}$/);
   assert.is(claim.totalCents, 2500 + 6500 + 5200);
 
-  const first = await (await call(`/claims/${claimId}/837`)).text();
+  const none = await call(`/claims/${claimId}/837`);
+  assert.is(none.status, 404, 'GET builds nothing: no 837 until one is POSTed');
+  assert.is(
+    ((await (await call(`/claims/${claimId}`)).json()) as { status: string }).status,
+    'ready',
+    'and the claim is not marked submitted by a read',
+  );
+  const first = await (await call(`/claims/${claimId}/837`, { method: 'POST' })).text();
   const again = await (await call(`/claims/${claimId}/837`)).text();
-  assert.is(again, first, 'GET returns the same interchange');
+  assert.is(again, first, 'GET returns the stored interchange');
   const resent = await (await call(`/claims/${claimId}/837`, { method: 'POST' })).text();
   const isa13 = (x: string) =>
     (new X12Parser(true).parse(x) as X12Interchange).header.elements[12].value;
@@ -204,6 +217,13 @@ test('an incomplete claim is refused by the scrubber, naming the field', async (
     outcome.issue.some((i) => i.diagnostics.includes('subscriber.address.postalCode')),
     JSON.stringify(outcome),
   );
+});
+
+test('an X12 delimiter in patient data is a 422 from the scrubber, not a 500', async () => {
+  await postJson('/patients/p3/episodes', { id: 'ep3', start: '2026-03-01' });
+  const res = await postJson('/claims', { patientId: 'p3', month: '2026-03', payerId: '12345' });
+  assert.is(res.status, 422, await res.clone().text());
+  assert.match(await res.text(), /subscriber\.address\.line1: contains an X12 delimiter/);
 });
 
 function remitFor(id: string, trace: string, clp04: string) {
@@ -303,18 +323,19 @@ test('270 out, 271 in: a rejection lands in the worklist; 276 out, 277 in', asyn
     applied: { claimId: string; previousStatus: string; status: string }[];
   };
   assert.is(parsed.answers[0].statuses[0].category, 'F1');
-  // [277 STC*F1:65, charged 117.00, paid 76.00] the claim moves to partially paid.
+  // [277 STC*F1:65] the claim was already paid by an 835: the 277 is history only.
+  assert.is(before.status, 'paid');
   assert.equal(parsed.applied, [
-    { claimId, previousStatus: before.status, status: 'partially-paid', recorded: ['F1:65'] },
+    { claimId, previousStatus: 'paid', status: 'paid', recorded: ['F1:65'] },
   ]);
   const after = (await (await call(`/claims/${claimId}`)).json()) as {
     status: string;
     statusHistory: { category: string; code: string; status: string; date: string }[];
   };
-  assert.is(after.status, 'partially-paid');
+  assert.is(after.status, 'paid');
   assert.equal(
     after.statusHistory.map((h) => [h.category, h.code, h.status, h.date]),
-    [['F1', '65', 'partially-paid', '2026-04-15']],
+    [['F1', '65', 'paid', '2026-04-15']],
   );
 });
 

@@ -5,19 +5,30 @@ import {
   minutesFromCommunications,
   type CommunicationSource,
 } from './coding/communications.js';
-import { addDays, dayOf, monthBounds } from './coding/days.js';
+import { addDays, dayIn, dayOf, isTimeZone, monthBounds } from './coding/days.js';
 import type { DeviceDaysSource, MinutesEntry } from './coding/inputs.js';
 import { suggestMonth } from './coding/suggest-month.js';
 import type { CodeSuggestion, CodingResult } from './coding/suggestion.js';
 import { codeVisit } from './coding/telehealth.js';
-import { feeFor, payerContract, type BillingConfig } from './config.js';
+import {
+  feeFor,
+  messageRuleOf,
+  payerContract,
+  type BillingConfig,
+  type PayerContract,
+} from './config.js';
 import { BillingError } from './errors.js';
 import type { BillingPatient, PatientDirectory } from './patients.js';
+import { markBilled } from './store/billed-services.js';
 import type { BillingStore } from './store/billing-store.js';
 import type { StoredClaim } from './store/rows.js';
 import { buildClaim837P } from './x12/claim-837p.js';
-import { build276 } from './x12/claim-status.js';
-import { build270, parse271, type EligibilityResponse } from './x12/eligibility.js';
+import {
+  readEligibilityResponse,
+  requestClaimStatus,
+  requestEligibility,
+  type LinkedEligibilityResponse,
+} from './x12-exchanges.js';
 
 /** What a {@link BillingService} is built from. */
 export interface BillingServiceDeps {
@@ -27,6 +38,11 @@ export interface BillingServiceDeps {
   patients: PatientDirectory;
   /** Calls and secure messages; without it only visits and manual entries fill the ledger. */
   communications?: CommunicationSource;
+  /**
+   * The practice's IANA time zone (`America/New_York`): visit days and message days are
+   * counted in it, as the device-days source counts readings. Default UTC.
+   */
+  timeZone?: string;
   now?: () => Date;
 }
 
@@ -37,9 +53,33 @@ export interface CreateClaimRequest {
   payerId: string;
   /** ICD-10-CM codes; the patient's active problems when absent. */
   diagnoses?: string[];
+  /**
+   * The diagnoses each code is for (CPT code → ICD-10-CM codes of `diagnoses`, at most 4,
+   * [X12 837P 2400 SV107]); a code not named points at the primary diagnosis only.
+   */
+  lineDiagnoses?: Record<string, string[]>;
   /** Only these codes of the month's ready suggestions (all when absent). */
   codes?: string[];
   renderingProvider?: ProfessionalClaim['renderingProvider'];
+}
+
+// [X12 837P 2400 SV107] a line points at up to four of the claim's diagnoses: the ones
+// named for its code, else the primary diagnosis alone.
+function pointersFor(
+  code: string,
+  diagnoses: readonly string[],
+  named: Record<string, string[]> | undefined,
+): number[] {
+  const chosen = named?.[code] ?? diagnoses.slice(0, 1);
+  const missing = chosen.filter((d) => !diagnoses.includes(d));
+  if (missing.length > 0 || chosen.length > 4) {
+    throw new BillingError('SCRUB_FAILED', `diagnoses of ${code} are wrong`, [
+      ...missing.map((d) => `lineDiagnoses.${code}: ${d} is not among the claim's diagnoses`),
+      ...(chosen.length > 4 ? [`lineDiagnoses.${code}: at most 4 diagnoses per line`] : []),
+    ]);
+  }
+
+  return chosen.map((d) => diagnoses.indexOf(d) + 1);
 }
 
 /**
@@ -57,7 +97,11 @@ export class BillingService {
     Pick<BillingServiceDeps, 'communications'>;
 
   constructor(deps: BillingServiceDeps) {
-    this.#d = { now: () => new Date(), ...deps };
+    if (deps.timeZone !== undefined && !isTimeZone(deps.timeZone)) {
+      throw new TypeError(`"timeZone" must be an IANA time zone: ${deps.timeZone}`);
+    }
+
+    this.#d = { now: () => new Date(), timeZone: 'UTC', ...deps };
   }
 
   /**
@@ -75,7 +119,8 @@ export class BillingService {
     }
 
     const facts = await source.communications(patientId, addDays(first, -1), addDays(last, 1));
-    const entries = minutesFromCommunications(facts, this.#d.config.interactiveTime);
+    const { interactiveTime } = this.#d.config;
+    const entries = minutesFromCommunications(facts, interactiveTime, this.#d.timeZone);
     await this.#d.store.ledger.replaceMinutes(
       patientId,
       first,
@@ -107,28 +152,62 @@ export class BillingService {
     return p;
   }
 
+  // The payer named, else the one payer with a contract among the patient's coverages in
+  // force during the month; never a guess between several.
+  async #payerFor(patientId: string, month: string, payerId?: string): Promise<PayerContract> {
+    const { config } = this.#d;
+    if (payerId !== undefined) {
+      return payerContract(config, payerId);
+    }
+
+    const { first, last } = monthBounds(month);
+    const patient = await this.#d.patients.getBillingPatient(patientId);
+    const inForce = (patient?.coverages ?? []).filter(
+      (c) =>
+        config.payers.some((p) => p.payerId === c.payerId) &&
+        (c.start === undefined || c.start <= last) &&
+        (c.end === undefined || c.end >= first),
+    );
+    const ids = [...new Set(inForce.map((c) => c.payerId))];
+    if (ids.length !== 1) {
+      throw new BillingError(
+        'INVALID_INPUT',
+        `payerId is required: patient ${patientId} has ${ids.length} coverage(s) with a contracted payer in ${month}`,
+      );
+    }
+
+    return payerContract(config, ids[0]);
+  }
+
   /**
-   * Suggested codes for one patient and month, with explanations. A visit coded as an E/M
-   * service does not also count toward RPM time; one too short to code does, as a
-   * real-time interaction.
+   * Suggested codes for one patient and month, with explanations, for a payer (the patient's
+   * one contracted Coverage when `payerId` is absent). A visit coded as an E/M service does
+   * not also count toward RPM time; one too short to code does, as a real-time
+   * interaction. Services a live claim already bills come back `billed`, saying which claim.
    */
   async suggest(patientId: string, month: string, payerId?: string): Promise<CodingResult> {
     const { first, last } = monthBounds(month);
-    const payer =
-      payerId === undefined ? this.#d.config.payers[0] : payerContract(this.#d.config, payerId);
+    const payer = await this.#payerFor(patientId, month, payerId);
+    const { store, timeZone } = this.#d;
 
-    const { store } = this.#d;
     await this.reconcileMinutes(patientId, month);
-    const [episodes, deviceDays, ledger, visits] = await Promise.all([
+    const [episodes, deviceDays, ledger, nearVisits, billed] = await Promise.all([
       store.ledger.listEpisodes(patientId),
       // a 30-day period that ends in this month began at most 29 days before it
       this.#d.deviceDays.deviceDays(patientId, addDays(first, -29), last),
       store.ledger.listMinutes(patientId, first, last),
-      store.ledger.listVisits(patientId, first, last),
+      // a day either side: the month's edges are the practice's, not UTC's
+      store.ledger.listVisits(patientId, addDays(first, -1), addDays(last, 1)),
+      store.listBilledServices(patientId, addDays(first, -29), last),
     ]);
+    const visits = nearVisits.filter((v) => {
+      const day = dayIn(v.startedAt, timeZone);
+
+      return day >= first && day <= last;
+    });
     const coded = new Set(
       visits
-        .filter((v) => codeVisit(v, payer.telehealth).suggestions.length > 0)
+        .filter((v) => codeVisit(v, payer.telehealth, timeZone).suggestions.length > 0)
         .map((v) => v.visitId),
     );
     const entries: MinutesEntry[] = ledger.map((e) =>
@@ -142,7 +221,7 @@ export class BillingService {
         patientId,
         clinicianId: v.clinicianId,
         occurredAt: v.startedAt,
-        day: v.startedAt.slice(0, 10),
+        day: dayIn(v.startedAt, timeZone),
         minutes: v.durationMinutes,
         kind: v.video ? 'video' : 'audio',
         interactionEvidence: `visit:${v.visitId}`,
@@ -150,7 +229,7 @@ export class BillingService {
       });
     }
 
-    return suggestMonth({
+    const result = suggestMonth({
       patientId,
       month,
       episodes,
@@ -159,8 +238,12 @@ export class BillingService {
       visits,
       telehealth: payer.telehealth,
       max99458Units: payer.max99458Units,
+      messages: messageRuleOf(payer),
+      timeZone,
       now: this.#d.now(),
     });
+
+    return markBilled(result, billed);
   }
 
   /** Builds a claim from the month's ready suggestions, scrubs it and stores it. */
@@ -197,15 +280,17 @@ export class BillingService {
       );
     }
     const diagnoses = req.diagnoses ?? patient.diagnoses;
-    const pointers = diagnoses.slice(0, 4).map((_, i) => i + 1);
+    // [CMS: RPM lines carry the practice's POS; a visit line its own (10 home, 02 elsewhere)]
+    const own = chosen.map((s) => s.placeOfService);
+    const claimPos = own.every((p) => p !== undefined) ? own[0] : this.#d.config.placeOfService;
     const lines = chosen.map((s: CodeSuggestion) => ({
       code: s.code,
       modifiers: s.modifiers,
       units: s.units,
       chargeCents: feeFor(payer, s.code, s.modifiers, s.dateOfService).chargeCents * s.units,
       dateOfService: s.dateOfService,
-      placeOfService: s.placeOfService,
-      diagnosisPointers: pointers,
+      placeOfService: s.placeOfService ?? claimPos,
+      diagnosisPointers: pointersFor(s.code, diagnoses, req.lineDiagnoses),
       explanation: s.explanation,
     }));
     const { relationship, ...subscriberPerson } = coverage.subscriber ?? {
@@ -227,9 +312,9 @@ export class BillingService {
         memberId: coverage.memberId,
         groupNumber: coverage.groupNumber,
       },
+      coverageId: coverage.coverageId,
       patient: relationship === undefined ? undefined : { ...patient.person, relationship },
-      // [CMS: RPM is reported with the billing practice's POS; a visit line carries its own]
-      placeOfService: '11',
+      placeOfService: claimPos,
       diagnoses,
       lines,
     };
@@ -254,104 +339,41 @@ export class BillingService {
     return x12;
   }
 
-  /** The 837P last built for a claim, building one when there is none. */
+  /**
+   * The 837P last built for a claim; reading changes nothing, so a claim never built
+   * (`submit837`, `POST …/837`) is `NOT_FOUND`.
+   */
   async get837(claimId: string): Promise<string> {
     const last = await this.#d.store.latestSubmission(claimId);
+    if (last === undefined) {
+      throw new BillingError('NOT_FOUND', `no 837 built for claim ${claimId} yet`);
+    }
 
-    return last?.x12 ?? this.submit837(claimId);
+    return last.x12;
   }
 
-  /** A 270 eligibility inquiry for a patient's coverage with a payer. */
+  /** A 270 eligibility inquiry for a patient's coverage with a payer, kept under its trace. */
   async eligibilityRequest(
     patientId: string,
     payerId: string,
     serviceDate: string,
   ): Promise<string> {
-    const payer = payerContract(this.#d.config, payerId);
     const patient = await this.#patient(patientId);
-    const coverage = patient.coverages.find((c) => c.payerId === payerId);
-    if (coverage === undefined) {
-      throw new BillingError(
-        'INVALID_INPUT',
-        `patient ${patientId} has no coverage with payer ${payerId}`,
-      );
-    }
 
-    const control = await this.#d.store.nextControlNumbers();
-    const who = coverage.subscriber ?? patient.person;
-    const { config } = this.#d;
-
-    return build270({
-      traceNumber: `E${String(control.interchange).padStart(9, '0')}`,
-      originatorId: `9${config.submitter.id}`.slice(0, 10).padEnd(10, '0'),
-      payer: { payerId, name: payer.name },
-      provider: { npi: config.billingProvider.npi, name: config.billingProvider.name },
-      subscriber: {
-        memberId: coverage.memberId,
-        lastName: who.lastName,
-        firstName: who.firstName,
-        birthDate: who.birthDate,
-        sex: who.sex,
-      },
-      serviceDate,
-      senderId: config.submitter.id,
-      receiverId: payer.receiver.id,
-      control,
-      usage: config.usage,
-      now: this.#d.now(),
-    });
+    return requestEligibility(this.#d, patient, payerId, serviceDate);
   }
 
-  /** Reads a 271; inactive coverage or a rejection opens a worklist item. */
-  async eligibilityResponse(text: string): Promise<EligibilityResponse> {
-    const answer = parse271(text);
-
-    if (!answer.active || answer.rejections.length > 0) {
-      await this.#d.store.addWorklistItem({
-        kind: 'eligibility',
-        reason:
-          answer.rejections.length > 0
-            ? `eligibility rejected: AAA ${answer.rejections.map((r) => `${r.reason}/${r.followUp ?? '-'}`).join(', ')}`
-            : 'coverage is not active',
-        details: {
-          traceNumber: answer.traceNumber,
-          payerId: answer.payer.payerId,
-          rejections: answer.rejections,
-        },
-      });
-    }
-
-    return answer;
+  /**
+   * Reads a 271 and links it to the 270 whose trace (TRN02) it echoes: the answer comes
+   * back with that `inquiry` (patient, payer, member id). Inactive coverage or a rejection
+   * opens a worklist item naming the patient and coverage.
+   */
+  eligibilityResponse(text: string): Promise<LinkedEligibilityResponse> {
+    return readEligibilityResponse(this.#d, text);
   }
 
   /** A 276 claim status request for a claim. */
-  async claimStatusRequest(claimId: string): Promise<string> {
-    const stored = await this.#d.store.getClaim(claimId);
-    const payer = payerContract(this.#d.config, stored.payerId);
-    const days = stored.claim.lines.map((l) => l.dateOfService).sort();
-
-    const control = await this.#d.store.nextControlNumbers();
-    const { config } = this.#d;
-    const s = stored.claim.subscriber;
-
-    return build276({
-      traceNumber: `S${String(control.interchange).padStart(9, '0')}`,
-      payer: { payerId: payer.payerId, name: payer.name },
-      submitter: { id: config.submitter.id, name: config.submitter.name },
-      provider: { npi: config.billingProvider.npi, name: config.billingProvider.name },
-      subscriber: { memberId: s.memberId, lastName: s.lastName, firstName: s.firstName },
-      claim: {
-        id: stored.id,
-        totalCents: stored.totalCents,
-        from: days[0],
-        to: days[days.length - 1],
-        payerClaimNumber: stored.payerClaimNumber,
-      },
-      senderId: config.submitter.id,
-      receiverId: payer.receiver.id,
-      control,
-      usage: config.usage,
-      now: this.#d.now(),
-    });
+  claimStatusRequest(claimId: string): Promise<string> {
+    return requestClaimStatus(this.#d, claimId);
   }
 }

@@ -94,7 +94,11 @@ async function videoVisit(visitId: string, startedAt: string): Promise<void> {
 }
 
 async function suggestions(month: string): Promise<CodingResult> {
-  const res = await call(`/api/billing/patients/${P}/suggestions?month=${month}`, tokens.billing);
+  // the demo practice's Medicare-like contract; the patient has no Coverage to infer it from
+  const res = await call(
+    `/api/billing/patients/${P}/suggestions?month=${month}&payerId=12345`,
+    tokens.billing,
+  );
   assert.is(res.status, 200);
 
   return (await res.json()) as CodingResult;

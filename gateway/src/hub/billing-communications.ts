@@ -1,9 +1,10 @@
 import type { Queryable } from '@sparkden/alerting';
 
-import type {
-  CommunicationFact,
-  CommunicationParty,
-  CommunicationSource,
+import {
+  dayIn,
+  type CommunicationFact,
+  type CommunicationParty,
+  type CommunicationSource,
 } from '../billing/index.js';
 import type { Resource } from '../fhir/resource-types.js';
 
@@ -14,6 +15,24 @@ type Json = Record<string, unknown>;
  * (`valuePeriod`); FHIR R4 Communication has `sent` and `received` but no period.
  */
 export const CALL_PERIOD_EXTENSION = 'https://sparkden.dev/fhir/StructureDefinition/call-period';
+
+/**
+ * The extension on a message's `Communication` holding the clinician time it took
+ * (`valueDuration`, UCUM `min`), which billing credits instead of the exchange's span.
+ */
+export const CLINICIAN_TIME_EXTENSION =
+  'https://sparkden.dev/fhir/StructureDefinition/clinician-time';
+
+// [FHIR R4 Duration] minutes: unit code `min`, or `h` (hours) converted.
+function minutesOf(duration: Json | undefined): number | undefined {
+  const value = duration?.value;
+  if (typeof value !== 'number' || !(value > 0)) {
+    return undefined;
+  }
+  const code = duration?.code ?? duration?.unit;
+
+  return code === 'min' ? value : code === 'h' ? value * 60 : undefined;
+}
 
 const CLINICIAN_TYPES = new Set(['Practitioner', 'PractitionerRole']);
 
@@ -66,6 +85,8 @@ export function communicationFact(c: Resource, patientId: string): Communication
   const period = extensions.find((e) => e.url === CALL_PERIOD_EXTENSION)?.valuePeriod as
     { start?: string; end?: string } | undefined;
   const phone = isPhone(c);
+  const recorded = extensions.find((e) => e.url === CLINICIAN_TIME_EXTENSION);
+  const clinicianMinutes = minutesOf(recorded?.valueDuration as Json | undefined);
 
   return {
     id: String(c.id),
@@ -75,20 +96,22 @@ export function communicationFact(c: Resource, patientId: string): Communication
     recipients,
     phone,
     call: phone ? { start: period?.start, end: period?.end } : undefined,
+    ...(clinicianMinutes === undefined ? {} : { clinicianMinutes }),
   };
 }
 
 /**
  * Calls and secure messages straight from the clinical store: the patient's `completed`
  * `Communication` resources (a Communication is not a person resource, so nothing of it is
- * sealed), placed in time by the call's start or the message's `sent`, in UTC days.
+ * sealed), placed in time by the call's start or the message's `sent`, in the practice's
+ * calendar days (`timeZone`, default UTC).
  *
  * @example
  * ```ts
  * new BillingService({ store, config, deviceDays, patients, communications: sqlCommunications(db) });
  * ```
  */
-export function sqlCommunications(db: Queryable): CommunicationSource {
+export function sqlCommunications(db: Queryable, timeZone = 'UTC'): CommunicationSource {
   return {
     async communications(patientId, from, to) {
       const { rows } = await db.query<{ content: Resource | string }>(
@@ -105,7 +128,7 @@ export function sqlCommunications(db: Queryable): CommunicationSource {
         .map((c) => communicationFact(c, patientId))
         .filter((f) => {
           const at = Date.parse(f.call?.start ?? f.sent ?? '');
-          const day = Number.isNaN(at) ? '' : new Date(at).toISOString().slice(0, 10);
+          const day = Number.isNaN(at) ? '' : dayIn(new Date(at), timeZone);
 
           return day >= from && day <= to;
         });

@@ -56,6 +56,7 @@ function coverageOf(c: Resource): PatientCoverage | undefined {
   const period = (c.period as Json | undefined) ?? {};
 
   return {
+    coverageId: typeof c.id === 'string' ? c.id : undefined,
     payerId,
     memberId,
     groupNumber: group?.value as string | undefined,

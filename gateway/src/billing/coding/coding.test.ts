@@ -143,10 +143,17 @@ test('no real-time interaction means no code; E/M-billed visit time is left out'
   assert.equal(codes(quiet), []);
   assert.match(quiet.notes[0], /no real-time interaction/);
 
-  const r = tm([
-    entry(25, '2026-03-03', { kind: 'video', visitId: 'v1', billedSeparately: true }),
-    entry(12, '2026-03-10', { kind: 'message', interactionEvidence: 'thread-9' }),
-  ]);
+  // a payer that takes a two-way message exchange as the interaction
+  const r = suggestTreatmentManagement({
+    patientId: 'p1',
+    month: '2026-03',
+    now: LATER,
+    messages: 'count-as-interaction',
+    entries: [
+      entry(25, '2026-03-03', { kind: 'video', visitId: 'v1', billedSeparately: true }),
+      entry(12, '2026-03-10', { kind: 'message', interactionEvidence: 'thread-9' }),
+    ],
+  });
   assert.equal(codes(r), ['99470']);
   assert.match(r.notes[0], /25 min .* billed as their own service/);
 });

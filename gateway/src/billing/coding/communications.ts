@@ -1,3 +1,4 @@
+import { dayIn } from './days.js';
 import type { MinutesEntry } from './inputs.js';
 
 /** Who took part in a communication, as far as billing cares. */
@@ -21,6 +22,8 @@ export interface CommunicationFact {
   phone: boolean;
   /** The call's start and end, for a call. */
   call?: { start?: string; end?: string };
+  /** Clinician time recorded for this message (minutes), when the clinician logged it. */
+  clinicianMinutes?: number;
 }
 
 /** The configurable rule for turning messages and calls into minutes. */
@@ -45,7 +48,7 @@ const clinicianOf = (parties: readonly CommunicationParty[]) =>
 const hasPatient = (parties: readonly CommunicationParty[]) =>
   parties.some((p) => p.side === 'patient');
 
-function callEntry(c: CommunicationFact): MinutesEntry | undefined {
+function callEntry(c: CommunicationFact, timeZone: string): MinutesEntry | undefined {
   const start = Date.parse(c.call?.start ?? '');
   const end = Date.parse(c.call?.end ?? '');
   const parties = [...(c.sender === undefined ? [] : [c.sender]), ...c.recipients];
@@ -63,7 +66,7 @@ function callEntry(c: CommunicationFact): MinutesEntry | undefined {
     patientId: c.patientId,
     clinicianId: clinician.clinicianId,
     occurredAt: from,
-    day: from.slice(0, 10),
+    day: dayIn(from, timeZone),
     minutes,
     kind: 'audio',
     interactionEvidence: `Communication/${c.id}: call ${from} to ${to}, clinician and patient on the line; rule CALL-DURATION counts ${minutes} min`,
@@ -88,15 +91,46 @@ function asMessage(c: CommunicationFact): Message | undefined {
   return toOtherSide ? { fact: c, at, side: c.sender.side } : undefined;
 }
 
-function exchangeEntry(thread: readonly Message[], rule: InteractiveTimeRule): MinutesEntry {
-  const first = thread[0];
-  const span = (thread[thread.length - 1].at - first.at) / MINUTE;
+// Recorded clinician time, when the clinician's messages carry it, is what the exchange
+// cost; otherwise the first-to-last span, within the configured minimum and maximum.
+function exchangeMinutes(thread: readonly Message[], rule: InteractiveTimeRule) {
+  const span = (thread[thread.length - 1].at - thread[0].at) / MINUTE;
+  const recorded = thread
+    .map((m) => m.fact.clinicianMinutes)
+    .filter((n): n is number => n !== undefined && n > 0);
+  if (recorded.length > 0) {
+    const minutes = round2(
+      Math.min(
+        recorded.reduce((s, n) => s + n, 0),
+        1440,
+      ),
+    );
+
+    return {
+      minutes,
+      why: `rule MSG-RECORDED-TIME: replies within ${rule.messageReplyWindowMinutes} min, clinician time recorded on ${recorded.length} message(s) is ${minutes} min (span ${round2(span)} min not used)`,
+    };
+  }
   const minutes = round2(
     Math.min(
       Math.max(span, rule.messageExchangeMinimumMinutes),
       rule.messageExchangeMaximumMinutes,
     ),
   );
+
+  return {
+    minutes,
+    why: `rule MSG-EXCHANGE: replies within ${rule.messageReplyWindowMinutes} min, span ${round2(span)} min counted as ${minutes} (min ${rule.messageExchangeMinimumMinutes}, max ${rule.messageExchangeMaximumMinutes}; no clinician time recorded)`,
+  };
+}
+
+function exchangeEntry(
+  thread: readonly Message[],
+  rule: InteractiveTimeRule,
+  timeZone: string,
+): MinutesEntry {
+  const first = thread[0];
+  const { minutes, why } = exchangeMinutes(thread, rule);
   const clinician = thread.map((m) => m.fact.sender).find((s) => s?.side === 'clinician');
   const cited = thread
     .map((m) => `Communication/${m.fact.id} (${m.side} ${new Date(m.at).toISOString()})`)
@@ -108,10 +142,10 @@ function exchangeEntry(thread: readonly Message[], rule: InteractiveTimeRule): M
     patientId: first.fact.patientId,
     clinicianId: clinician?.side === 'clinician' ? clinician.clinicianId : 'unknown',
     occurredAt,
-    day: occurredAt.slice(0, 10),
+    day: dayIn(occurredAt, timeZone),
     minutes,
     kind: 'message',
-    interactionEvidence: `${cited}; rule MSG-EXCHANGE: replies within ${rule.messageReplyWindowMinutes} min, span ${round2(span)} min counted as ${minutes} (min ${rule.messageExchangeMinimumMinutes}, max ${rule.messageExchangeMaximumMinutes})`,
+    interactionEvidence: `${cited}; ${why}`,
   };
 }
 
@@ -122,9 +156,12 @@ function exchangeEntry(thread: readonly Message[], rule: InteractiveTimeRule): M
  *   counts its length (rule `CALL-DURATION`); one without all of them counts nothing.
  * - Secure messages between a clinician and the patient are chained while each follows the
  *   previous within `messageReplyWindowMinutes`. A chain with messages from both sides is a
- *   real-time exchange and counts the time from its first to its last message, at least
- *   `messageExchangeMinimumMinutes` and at most `messageExchangeMaximumMinutes` (rule
- *   `MSG-EXCHANGE`). A one-way chain counts nothing.
+ *   two-way exchange. It counts the clinician time recorded on its messages when there is
+ *   any (rule `MSG-RECORDED-TIME`), else the time from its first to its last message, at
+ *   least `messageExchangeMinimumMinutes` and at most `messageExchangeMaximumMinutes` (rule
+ *   `MSG-EXCHANGE`). A one-way chain counts nothing. Whether an exchange is also the
+ *   month's real-time interaction is the payer's rule (`MessageInteractionRule`).
+ * - Entries fall on the calendar day of their start in `timeZone` (the practice's).
  *
  * Entry ids derive from the Communication ids (`comm-call:{id}`, `comm-exchange:{first id}`),
  * and each Communication belongs to at most one entry, so none counts twice.
@@ -140,12 +177,13 @@ function exchangeEntry(thread: readonly Message[], rule: InteractiveTimeRule): M
 export function minutesFromCommunications(
   facts: readonly CommunicationFact[],
   rule: InteractiveTimeRule,
+  timeZone = 'UTC',
 ): MinutesEntry[] {
   if (!(rule.messageExchangeMinimumMinutes <= rule.messageExchangeMaximumMinutes)) {
     throw new TypeError('"messageExchangeMinimumMinutes" must be <= the maximum');
   }
 
-  const calls = facts.filter((c) => c.phone).map(callEntry);
+  const calls = facts.filter((c) => c.phone).map((c) => callEntry(c, timeZone));
   const messages = facts
     .map(asMessage)
     .filter((m): m is Message => m !== undefined)
@@ -166,7 +204,7 @@ export function minutesFromCommunications(
   }
   const exchanges = threads
     .filter((t) => t.some((m) => m.side === 'clinician') && t.some((m) => m.side === 'patient'))
-    .map((t) => exchangeEntry(t, rule));
+    .map((t) => exchangeEntry(t, rule, timeZone));
 
   return [...calls.filter((e): e is MinutesEntry => e !== undefined), ...exchanges];
 }

@@ -51,3 +51,46 @@ export function monthBounds(month: string): { first: string; last: string } {
 export function dayOf(instant: Date): string {
   return instant.toISOString().slice(0, 10);
 }
+
+/** Whether `name` is an IANA time zone this runtime knows (`America/New_York`, `UTC`). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+
+    return name.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The `YYYY-MM-DD` calendar day of an instant in an IANA time zone: an evening reading at
+ * 21:30 in New York (01:30 UTC the next day) belongs to the New York day.
+ *
+ * @example
+ * ```ts
+ * dayIn('2026-03-31T01:30:00Z', 'America/New_York'); // '2026-03-30'
+ * ```
+ */
+export function dayIn(instant: string | Date, timeZone: string): string {
+  const at = typeof instant === 'string' ? new Date(instant) : instant;
+  if (Number.isNaN(at.getTime())) {
+    throw new TypeError(`"instant" must be a date-time: ${String(instant)}`);
+  }
+
+  let format = formats.get(timeZone);
+  if (format === undefined) {
+    // en-CA writes dates as YYYY-MM-DD
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    formats.set(timeZone, format);
+  }
+
+  return format.format(at);
+}

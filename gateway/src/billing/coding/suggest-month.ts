@@ -1,23 +1,32 @@
-import { monthBounds } from './days.js';
+import { dayIn, monthBounds } from './days.js';
 import { suggestDeviceSupply } from './device-supply.js';
 import type { DeviceDay, MinutesEntry, RpmEpisode, VisitEnded } from './inputs.js';
 import type { CodeSuggestion, CodingResult } from './suggestion.js';
 import { codeVisit, type TelehealthRules } from './telehealth.js';
-import { suggestTreatmentManagement } from './treatment-management.js';
+import { suggestTreatmentManagement, type MessageInteractionRule } from './treatment-management.js';
 
 // Device supply is billed once per patient per 30-day period: when two episodes overlap,
-// a later period that overlaps one already billed is dropped, with a note.
+// a later period that overlaps one already billed is dropped, with a note. An episode's
+// 99453 goes with the period that earned it (same period), so it is dropped with it: an
+// overlapping second episode is no new set-up while the first one is billing.
 function supplyAcrossEpisodes(input: SuggestMonthInput): CodingResult {
   const all: CodingResult = { suggestions: [], notes: [] };
+  const setups: { setup: CodeSuggestion; supply: CodeSuggestion }[] = [];
   for (const episode of input.episodes.filter((e) => e.patientId === input.patientId)) {
     const r = suggestDeviceSupply({ episode, deviceDays: input.deviceDays, now: input.now });
-    all.suggestions.push(...r.suggestions);
+    for (const setup of r.suggestions.filter((s) => s.code === '99453')) {
+      const supply = r.suggestions.find(
+        (s) => s.code !== '99453' && s.period.from === setup.period.from,
+      );
+      if (supply !== undefined) {
+        setups.push({ setup, supply });
+      }
+    }
+    all.suggestions.push(...r.suggestions.filter((s) => s.code !== '99453'));
     all.notes.push(...r.notes);
   }
   const kept: CodeSuggestion[] = [];
-  const supplies = all.suggestions
-    .filter((s) => s.code !== '99453')
-    .sort((a, b) => a.period.from.localeCompare(b.period.from));
+  const supplies = [...all.suggestions].sort((a, b) => a.period.from.localeCompare(b.period.from));
   for (const s of supplies) {
     const clash = kept.find((k) => k.period.from <= s.period.to && s.period.from <= k.period.to);
     if (clash === undefined) {
@@ -28,9 +37,18 @@ function supplyAcrossEpisodes(input: SuggestMonthInput): CodingResult {
       `${s.code} for ${s.period.from} to ${s.period.to} dropped: overlaps the period billed with ${clash.code} (${clash.period.from} to ${clash.period.to})`,
     );
   }
-  const setups = all.suggestions.filter((s) => s.code === '99453');
+  const keptSetups: CodeSuggestion[] = [];
+  for (const { setup, supply } of setups) {
+    if (kept.includes(supply)) {
+      keptSetups.push(setup);
+      continue;
+    }
+    all.notes.push(
+      `99453 for ${setup.period.from} to ${setup.period.to} dropped: its supply period overlaps one already billed, so the episode is no new set-up`,
+    );
+  }
 
-  return { suggestions: [...setups, ...kept], notes: all.notes };
+  return { suggestions: [...keptSetups, ...kept], notes: all.notes };
 }
 
 /** Inputs of {@link suggestMonth}. */
@@ -44,6 +62,10 @@ export interface SuggestMonthInput {
   visits: readonly VisitEnded[];
   telehealth: TelehealthRules;
   max99458Units?: number;
+  /** The payer's reading of messages as interaction (see suggestTreatmentManagement). */
+  messages?: MessageInteractionRule;
+  /** The practice's IANA time zone, in which a visit's day is counted (default UTC). */
+  timeZone?: string;
   now: Date;
 }
 
@@ -60,6 +82,7 @@ export interface SuggestMonthInput {
  */
 export function suggestMonth(input: SuggestMonthInput): CodingResult {
   const { first, last } = monthBounds(input.month);
+  const timeZone = input.timeZone ?? 'UTC';
 
   const result: CodingResult = { suggestions: [], notes: [] };
   const supply = supplyAcrossEpisodes(input);
@@ -71,11 +94,11 @@ export function suggestMonth(input: SuggestMonthInput): CodingResult {
   result.suggestions.push(...tm.suggestions);
   result.notes.push(...tm.notes);
   for (const visit of input.visits) {
-    const day = visit.startedAt.slice(0, 10);
+    const day = dayIn(visit.startedAt, timeZone);
     if (visit.patientId !== input.patientId || day < first || day > last) {
       continue;
     }
-    const coded = codeVisit(visit, input.telehealth);
+    const coded = codeVisit(visit, input.telehealth, timeZone);
     result.suggestions.push(...coded.suggestions);
     result.notes.push(...coded.notes);
   }

@@ -1,5 +1,8 @@
-/** Whether a suggestion can be billed now or its period is still open. */
-export type SuggestionStatus = 'ready' | 'provisional';
+/**
+ * Whether a suggestion can be billed now (`ready`), its period is still open
+ * (`provisional`), or a live claim already bills it (`billed`, never claimed again).
+ */
+export type SuggestionStatus = 'ready' | 'provisional' | 'billed';
 
 /**
  * One code the engine suggests, with everything a clerk needs to see why: the rule, the

@@ -1,3 +1,4 @@
+import { dayIn } from './days.js';
 import type { VisitEnded } from './inputs.js';
 import type { CodingResult } from './suggestion.js';
 
@@ -64,14 +65,19 @@ function levelFor(visit: VisitEnded, rules: TelehealthRules) {
  * Codes a finished video (or audio-only) visit as a time-based E/M service with the
  * payer's place of service (10 at home, 02 elsewhere) and telehealth modifier (95 for
  * audio-video, 93 for audio-only). Returns no code, with a note, when the visit is too short
- * or the payer does not pay audio-only visits.
+ * or the payer does not pay audio-only visits. The date of service is the visit's day in
+ * the practice's `timeZone`.
  *
  * @example
  * ```ts
  * const { suggestions } = codeVisit(visit, payer.telehealth);
  * ```
  */
-export function codeVisit(visit: VisitEnded, rules: TelehealthRules): CodingResult {
+export function codeVisit(
+  visit: VisitEnded,
+  rules: TelehealthRules,
+  timeZone = 'UTC',
+): CodingResult {
   if (!(visit.durationMinutes >= 0)) {
     throw new TypeError('"durationMinutes" must be >= 0');
   }
@@ -96,7 +102,7 @@ export function codeVisit(visit: VisitEnded, rules: TelehealthRules): CodingResu
   const pos = atHome ? rules.posHome : rules.posOther;
   const modifier = visit.video ? rules.videoModifier : rules.audioOnlyModifier;
   const modifiers = modifier === undefined ? [] : [modifier];
-  const day = visit.startedAt.slice(0, 10);
+  const day = dayIn(visit.startedAt, timeZone);
 
   return {
     suggestions: [

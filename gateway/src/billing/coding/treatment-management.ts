@@ -12,7 +12,23 @@ export interface TreatmentManagementInput {
   now: Date;
   /** Most 99458 units a payer accepts in a month (no limit when absent). */
   max99458Units?: number;
+  /**
+   * Whether a two-way secure-message exchange is itself the month's real-time interaction
+   * (`count-as-interaction`), or message time counts only in a month that also has a
+   * real-time audio or video interaction (`need-audio-video`, the default). See
+   * {@link MessageInteractionRule}.
+   */
+  messages?: MessageInteractionRule;
 }
+
+/**
+ * A payer's reading of "interactive communication" for treatment management. CMS defines
+ * it as real-time synchronous, two-way audio interaction, which may be enhanced with video
+ * (CY 2021 PFS final rule, 85 FR 84545; CMS RPM FAQ): for Medicare-like payers secure
+ * messages are time spent, not the interaction (`need-audio-video`). A payer whose contract
+ * accepts a prompt two-way message exchange as interactive sets `count-as-interaction`.
+ */
+export type MessageInteractionRule = 'need-audio-video' | 'count-as-interaction';
 
 function describeMinutes(entries: readonly MinutesEntry[]): string {
   const byKind = new Map<string, number>();
@@ -64,14 +80,22 @@ export function suggestTreatmentManagement(input: TreatmentManagementInput): Cod
     notes.push(`${m} min from ${separate.length} entry(ies) left out: billed as their own service`);
   }
   const minutes = Math.floor(counted.reduce((s, e) => s + e.minutes, 0));
-  const interactive = counted.filter((e) => e.interactionEvidence !== undefined);
+  const rule = input.messages ?? 'need-audio-video';
+  const interactive = counted.filter(
+    (e) =>
+      e.interactionEvidence !== undefined &&
+      (rule === 'count-as-interaction' || e.kind !== 'message'),
+  );
   const open = dayOf(input.now) <= last;
   const status = open ? 'provisional' : 'ready';
   const use2026 = uses2026RpmCodes(last);
   const floor = use2026 ? 10 : 20;
   if (interactive.length === 0) {
+    const onlyMessages = counted.some((e) => e.kind === 'message' && e.interactionEvidence);
     notes.push(
-      `${minutes} min in ${input.month} but no real-time interaction with the patient: no treatment-management code`,
+      onlyMessages && rule === 'need-audio-video'
+        ? `${minutes} min in ${input.month} but the only interaction is secure messaging; this payer needs a real-time audio or video interaction (rule MSG-NEEDS-AUDIO-VIDEO): no treatment-management code`
+        : `${minutes} min in ${input.month} but no real-time interaction with the patient: no treatment-management code`,
     );
 
     return { suggestions: [], notes };
@@ -90,7 +114,11 @@ export function suggestTreatmentManagement(input: TreatmentManagementInput): Cod
     days: [...new Set(counted.map((e) => e.day))].sort(),
     sources: counted.map((e) => e.id),
   };
-  const detail = `${describeMinutes(counted)}; ${interactive.length} real-time interaction(s); entries: ${citeEntries(counted)}`;
+  const messageRule =
+    rule === 'need-audio-video'
+      ? 'messages count as time only beside a real-time audio/video interaction (rule MSG-NEEDS-AUDIO-VIDEO)'
+      : 'a two-way message exchange counts as interaction (payer rule MSG-AS-INTERACTION)';
+  const detail = `${describeMinutes(counted)}; ${interactive.length} real-time interaction(s); ${messageRule}; entries: ${citeEntries(counted)}`;
   if (minutes < 20) {
     // [CPT 2026 99470: first 10 minutes; not reported with 99457 or 99458 in the same month]
     return {

@@ -4,14 +4,21 @@ import { claimTotalCents, type ProfessionalClaim } from '../claim.js';
 import type { CodeSuggestion } from '../coding/suggestion.js';
 import { BillingError } from '../errors.js';
 import type { ControlNumbers } from '../x12/envelope.js';
-import { parse835 } from '../x12/remit-835.js';
+import { parse835Sets } from '../x12/remit-835.js';
 import type { ClaimStatusAnswer } from '../x12/claim-status.js';
+import type { EligibilityResponse } from '../x12/eligibility.js';
 import {
   applyClaimStatus,
   listClaimStatus,
   type ClaimStatusEntry,
   type ClaimStatusSummary,
 } from './claim-status-store.js';
+import { listBilledServices, recordBilledServices, type BilledService } from './billed-services.js';
+import {
+  recordEligibilityAnswer,
+  saveEligibilityInquiry,
+  type EligibilityInquiry,
+} from './eligibility-store.js';
 import { LedgerStore } from './ledger-store.js';
 import { billingMigrations } from './migrations.js';
 import { postRemittance, type PostingSummary } from './post-remittance.js';
@@ -92,27 +99,42 @@ export class BillingStore {
     return `SD-${this.#now().getUTCFullYear()}-${String(rows[0].n).padStart(6, '0')}`;
   }
 
-  /** Stores a scrubbed claim as `ready`, with the suggestions it came from. */
+  /**
+   * Stores a scrubbed claim as `ready`, with the suggestions it came from, and records the
+   * services it bills in the same transaction: a service another live claim holds fails
+   * with `ALREADY_BILLED` and nothing is stored.
+   */
   async createClaim(
     claim: ProfessionalClaim,
     suggestions: CodeSuggestion[] = [],
   ): Promise<StoredClaim> {
     const now = this.#now();
-    const { rows } = await this.#db.query<ClaimRow>(
-      `insert into billing.claims (id, patient_id, payer_id, status, total_cents, claim, suggestions, created_at, updated_at)
-       values ($1, $2, $3, 'ready', $4, $5, $6, $7, $7) returning *`,
-      [
-        claim.id,
-        claim.patientId,
-        claim.payer.payerId,
-        claimTotalCents(claim),
-        JSON.stringify(claim),
-        JSON.stringify(suggestions),
-        now,
-      ],
-    );
 
-    return toStoredClaim(rows[0]);
+    const row = await this.#db.transaction(async (tx) => {
+      const { rows } = await tx.query<ClaimRow>(
+        `insert into billing.claims (id, patient_id, payer_id, status, total_cents, claim, suggestions, created_at, updated_at)
+         values ($1, $2, $3, 'ready', $4, $5, $6, $7, $7) returning *`,
+        [
+          claim.id,
+          claim.patientId,
+          claim.payer.payerId,
+          claimTotalCents(claim),
+          JSON.stringify(claim),
+          JSON.stringify(suggestions),
+          now,
+        ],
+      );
+      await recordBilledServices(tx, claim, suggestions, now);
+
+      return rows[0];
+    });
+
+    return toStoredClaim(row);
+  }
+
+  /** Services live claims of a patient already bill, for periods touching `from`..`to`. */
+  listBilledServices(patientId: string, from: string, to: string): Promise<BilledService[]> {
+    return listBilledServices(this.#db, patientId, from, to);
   }
 
   /** One claim, or a `NOT_FOUND` BillingError. */
@@ -213,13 +235,23 @@ export class BillingStore {
   }
 
   /**
-   * Parses and posts an 835 in one transaction. A parse error (an X12Error naming the
+   * Parses and posts an 835, every transaction set of it, in one transaction. A parse error (an X12Error naming the
    * segment), a duplicate or a mismatch leaves the database as it was.
    */
   async post835(text: string): Promise<PostingSummary> {
-    const remit = parse835(text);
+    const remits = parse835Sets(text);
 
-    return this.#db.transaction((tx) => postRemittance(tx, remit, text, this.#now()));
+    return this.#db.transaction((tx) => postRemittance(tx, remits, text, this.#now()));
+  }
+
+  /** Keeps a 270 sent, under its trace number (TRN02). */
+  saveEligibilityInquiry(inquiry: EligibilityInquiry): Promise<void> {
+    return saveEligibilityInquiry(this.#db, inquiry, this.#now());
+  }
+
+  /** Links a 271 to the 270 it answers and records it there; undefined when none matches. */
+  recordEligibilityAnswer(answer: EligibilityResponse): Promise<EligibilityInquiry | undefined> {
+    return recordEligibilityAnswer(this.#db, answer, this.#now());
   }
 
   /** Opens a worklist item outside remittance posting (e.g. a rejected eligibility check). */

@@ -1,6 +1,7 @@
 import type { Database } from '@sparkden/alerting';
 
 import type { ClaimStatus, ClaimStatusAnswer } from '../x12/claim-status.js';
+import { releaseBilledServices } from './billed-services.js';
 import type { ClaimStatusName } from './rows.js';
 
 /** What applying a 277 did to one claim. */
@@ -30,19 +31,15 @@ export interface ClaimStatusEntry {
   recordedAt: string;
 }
 
-// [X12 277 STC01-1, claim status category codes] F1 finalized/payment, F2 finalized/denial;
-// F3 (revised) and F4 (adjudication complete, no payment forthcoming) count as denials here.
-// Acknowledgements (A*) and pending (P*) keep the claim where it is, recorded in history.
+// [X12 277 005010X212 STC01-1, claim status category codes] F1 finalized/payment;
+// F2 finalized/denial and F4 finalized/adjudication complete, no payment forthcoming, are
+// denials. F1 is `paid`: a 277 carries no service lines, and `partially-paid` means a line
+// was denied (see statusAfterRemittance), which only an 835 can tell. Acknowledgements
+// (A*), pending (P*) and F3 (revised) keep the claim where it is, recorded in history.
 function statusAfter(current: ClaimStatusName, stc: ClaimStatus): ClaimStatusName {
   switch (stc.category) {
-    case 'F1': {
-      const partial =
-        stc.paidCents !== undefined &&
-        stc.chargeCents !== undefined &&
-        stc.paidCents < stc.chargeCents;
-
-      return partial ? 'partially-paid' : 'paid';
-    }
+    case 'F1':
+      return 'paid';
     case 'F2':
     case 'F4':
       return 'denied';
@@ -53,8 +50,10 @@ function statusAfter(current: ClaimStatusName, stc: ClaimStatus): ClaimStatusNam
 
 /**
  * Applies a parsed 277 to the claims it names (REF*EJ, our claim id): every STC goes into
- * `billing.claim_status_history`, a finalized one moves the claim's status, and REF*1K sets
- * the payer's claim number. One transaction: a failure applies nothing.
+ * `billing.claim_status_history`, a finalized one moves the claim's status unless an 835
+ * already adjudicated it, a denial (F2, F4) opens a worklist item and frees the claim's
+ * billed services, and REF*1K sets the payer's claim number. One transaction: a failure
+ * applies nothing.
  *
  * @example
  * ```ts
@@ -79,10 +78,15 @@ export async function applyClaimStatus(
         summary.unmatched.push({ traceNumber: answer.traceNumber, claimId: answer.claimId });
         continue;
       }
+      // An 835 is the payer's adjudication; a later 277 is only recorded, never moves it.
+      const remitted = await tx.query('select 1 from billing.payments where claim_id = $1', [
+        answer.claimId,
+      ]);
+      const settled = remitted.rows.length > 0;
       let status = row.status;
       const recorded: string[] = [];
       for (const stc of answer.statuses) {
-        const next = statusAfter(status, stc);
+        const next = settled ? status : statusAfter(status, stc);
         await tx.query(
           `insert into billing.claim_status_history (claim_id, source, category, code, entity,
              status_date, previous_status, new_status, recorded_at)
@@ -106,6 +110,19 @@ export async function applyClaimStatus(
            payer_claim_number = coalesce($4, payer_claim_number) where id = $1`,
         [answer.claimId, status, now, answer.payerClaimNumber ?? null],
       );
+      if (status === 'denied' && row.status !== 'denied') {
+        await releaseBilledServices(tx, answer.claimId, now);
+        await tx.query(
+          `insert into billing.worklist (kind, claim_id, reason, details, created_at)
+           values ('denial', $1, $2, $3, $4)`,
+          [
+            answer.claimId,
+            `denial of claim ${answer.claimId} reported by a 277: ${recorded.join(', ')}`,
+            JSON.stringify({ source: '277', statuses: answer.statuses }),
+            now,
+          ],
+        );
+      }
       summary.applied.push({
         claimId: answer.claimId,
         previousStatus: row.status,

@@ -141,4 +141,82 @@ export const billingMigrations: readonly Migration[] = [
         create index on billing.claim_status_history (claim_id, id);
       `),
   },
+  {
+    name: '0005-billed-services',
+    up: (q) =>
+      q.exec(`
+        -- What each claim bills, so a service is claimed once whatever the payer. The slot
+        -- groups codes that may not both be billed for one period: supply (99454 or 99445)
+        -- and setup (99453) per 30-day period; tm (99457 or 99470) and tm-add (99458) per
+        -- calendar month; em per visit. released_at frees a row when its claim is denied or
+        -- reversed, so the service can be billed again.
+        create table billing.billed_services (
+          id bigserial primary key,
+          claim_id text not null references billing.claims (id),
+          patient_id text not null,
+          code text not null,
+          slot text not null check (slot in ('setup', 'supply', 'tm', 'tm-add', 'em')),
+          service_key text not null,
+          period_from date not null,
+          period_to date not null,
+          created_at timestamptz not null,
+          released_at timestamptz
+        );
+        create unique index billed_services_once on billing.billed_services
+          (patient_id, slot, service_key) where released_at is null;
+        create index on billing.billed_services (claim_id);
+        -- claims made before this table: what they bill, first claim first
+        insert into billing.billed_services (claim_id, patient_id, code, slot, service_key,
+          period_from, period_to, created_at)
+        select c.id, c.patient_id, s->>'code',
+          case s->>'code' when '99453' then 'setup' when '99454' then 'supply'
+            when '99445' then 'supply' when '99457' then 'tm' when '99470' then 'tm'
+            when '99458' then 'tm-add' else 'em' end,
+          case when s->>'code' in ('99453', '99454', '99445', '99457', '99470', '99458')
+            then s->'period'->>'from'
+            else coalesce(s->'sources'->>0, (s->>'code') || '@' || (s->'period'->>'from')) end,
+          (s->'period'->>'from')::date, (s->'period'->>'to')::date, c.created_at
+        from billing.claims c cross join lateral jsonb_array_elements(c.suggestions) s
+        where c.status not in ('denied', 'reversed')
+        order by c.created_at, c.id
+        on conflict do nothing;
+      `),
+  },
+  {
+    name: '0006-eligibility-requests',
+    up: (q) =>
+      q.exec(`
+        -- Each 270 sent, under its TRN02, so the 271 that echoes it finds the patient.
+        create table billing.eligibility_requests (
+          trace_number text primary key,
+          patient_id text not null,
+          payer_id text not null,
+          member_id text not null,
+          service_date date not null,
+          interchange_control int8 not null,
+          created_at timestamptz not null,
+          responded_at timestamptz,
+          active boolean,
+          response jsonb
+        );
+        create index on billing.eligibility_requests (patient_id);
+      `),
+  },
+  {
+    name: '0007-payment-lines',
+    up: (q) =>
+      q.exec(`
+        -- [X12 835 2110 SVC] what the payer paid per service line
+        create table billing.payment_lines (
+          id bigserial primary key,
+          payment_id int8 not null references billing.payments (id),
+          line_ref text,
+          procedure_code text not null,
+          charge_cents int8 not null,
+          paid_cents int8 not null,
+          units numeric(9,3) not null
+        );
+        create index on billing.payment_lines (payment_id);
+      `),
+  },
 ];

@@ -2,13 +2,17 @@ import type { Queryable } from '@sparkden/alerting';
 
 import { BillingError } from '../errors.js';
 import type { Adjustment, RemitClaim, Remittance } from '../x12/remit-835.js';
+import { releaseBilledServices } from './billed-services.js';
 import type { ClaimStatusName } from './rows.js';
 
-/** What posting one 835 did. */
+/** What posting one 835 did (every transaction set of the file, in one transaction). */
 export interface PostingSummary {
+  /** The first set's remittance; `remittances` lists every set's. */
   remittanceId: number;
   traceNumber: string;
+  /** The payments of every set, summed. */
   paymentCents: number;
+  remittances: { remittanceId: number; traceNumber: string; paymentCents: number }[];
   posted: { claimId: string; status: ClaimStatusName; paidCents: number }[];
   /** Worklist items opened (denials, partial payments, reversals, unmatched claims). */
   worklist: number;
@@ -16,6 +20,9 @@ export interface PostingSummary {
 
 const DENIED = '4';
 const REVERSAL = '22';
+// [X12 835 CLP02: 1, 2, 3 processed as primary, secondary, tertiary; 19, 20, 21 the same
+// and forwarded to the next payer]
+const PROCESSED = ['1', '2', '3', '19', '20', '21'];
 
 function allAdjustments(claim: RemitClaim): (Adjustment & { lineRef?: string; code?: string })[] {
   return [
@@ -30,14 +37,30 @@ function carcList(claim: RemitClaim): string[] {
   return [...new Set(allAdjustments(claim).map((a) => `${a.group}-${a.reason}`))];
 }
 
-function statusAfter(claim: RemitClaim): ClaimStatusName {
+const patientShare = (adjustments: readonly Adjustment[]) =>
+  adjustments.filter((a) => a.group === 'PR').reduce((s, a) => s + a.amountCents, 0);
+
+/**
+ * A claim's status after one CLP. `partially-paid` has one meaning across 835 and 277: the
+ * payer adjudicated the claim and denied at least one service line (a line that paid
+ * nothing and left nothing to the patient). A claim the payer processed (CLP02 1-3,
+ * 19-21) that paid nothing because the amount is the patient's (deductible PR-1,
+ * coinsurance PR-2) is `paid`: adjudicated, nothing denied, the balance the patient's.
+ */
+export function statusAfterRemittance(claim: RemitClaim): ClaimStatusName {
   if (claim.status === REVERSAL) {
     return 'reversed';
   }
-  if (claim.status === DENIED || claim.paidCents === 0) {
+  if (claim.status === DENIED) {
     return 'denied';
   }
-  const lineDenied = claim.lines.some((l) => l.paidCents === 0 && l.chargeCents > 0);
+  const patientOwes = patientShare(allAdjustments(claim)) > 0;
+  if (claim.paidCents === 0) {
+    return PROCESSED.includes(claim.status) && patientOwes ? 'paid' : 'denied';
+  }
+  const lineDenied = claim.lines.some(
+    (l) => l.paidCents === 0 && l.chargeCents > 0 && patientShare(l.adjustments) === 0,
+  );
 
   return lineDenied ? 'partially-paid' : 'paid';
 }
@@ -115,7 +138,17 @@ async function postClaim(tx: Queryable, remittanceId: number, claim: RemitClaim,
       [paymentId, a.lineRef ?? null, a.code ?? null, a.group, a.reason, a.amountCents],
     );
   }
-  const status = statusAfter(claim);
+  for (const l of claim.lines) {
+    await tx.query(
+      `insert into billing.payment_lines (payment_id, line_ref, procedure_code, charge_cents,
+         paid_cents, units) values ($1, $2, $3, $4, $5, $6)`,
+      [paymentId, l.lineRef ?? null, l.code, l.chargeCents, l.paidCents, l.units],
+    );
+  }
+  const status = statusAfterRemittance(claim);
+  if (status === 'denied' || status === 'reversed') {
+    await releaseBilledServices(tx, claim.claimId, now);
+  }
   await tx.query(
     `update billing.claims set status = $2, paid_cents = paid_cents + $3,
        patient_responsibility_cents = patient_responsibility_cents + $4,
@@ -150,23 +183,7 @@ async function postClaim(tx: Queryable, remittanceId: number, claim: RemitClaim,
   return { claimId: claim.claimId, status, paidCents: claim.paidCents, opened: status !== 'paid' };
 }
 
-/**
- * Posts a parsed 835 in one transaction: records the remittance (once per payer and trace
- * number), a payment with its CAS adjustments per claim, updates each claim's status and
- * balance, and opens worklist items for denials, partial payments, reversals and claims it
- * cannot match. Any failure rolls everything back: nothing is ever posted half-way.
- *
- * @example
- * ```ts
- * await db.transaction((tx) => postRemittance(tx, parse835(text), text, new Date()));
- * ```
- */
-export async function postRemittance(
-  tx: Queryable,
-  remit: Remittance,
-  raw: string,
-  now: Date,
-): Promise<PostingSummary> {
+async function postOne(tx: Queryable, remit: Remittance, raw: string, now: Date) {
   const existing = await tx.query(
     'select id from billing.remittances where payer_tin = $1 and trace_number = $2',
     [remit.payerTin, remit.traceNumber],
@@ -183,7 +200,7 @@ export async function postRemittance(
      values ($1, $2, $3, $4, $5, $6) returning id`,
     [remit.traceNumber, remit.payerTin, remit.paymentCents, remit.paymentDate, now, raw],
   );
-  const remittanceId = inserted.rows[0].id;
+  const remittanceId = Number(inserted.rows[0].id);
   const posted: PostingSummary['posted'] = [];
   let worklist = 0;
   for (const claim of remit.claims) {
@@ -196,11 +213,52 @@ export async function postRemittance(
     worklist += result.opened ? 1 : 0;
   }
 
-  return {
-    remittanceId,
-    traceNumber: remit.traceNumber,
-    paymentCents: remit.paymentCents,
-    posted,
-    worklist,
+  return { remittanceId, posted, worklist };
+}
+
+/**
+ * Posts parsed 835 sets (one file may carry several, in one or more GS groups) inside the
+ * caller's transaction: records each remittance (once per payer and trace number), a
+ * payment with its CAS adjustments and paid lines per claim, updates each claim's status
+ * and balance, frees the billed services of denied and reversed claims, and opens worklist
+ * items for denials, partial payments, reversals and claims it cannot match. Any failure
+ * rolls everything back: nothing is ever posted half-way.
+ *
+ * @example
+ * ```ts
+ * await db.transaction((tx) => postRemittance(tx, parse835Sets(text), text, new Date()));
+ * ```
+ */
+export async function postRemittance(
+  tx: Queryable,
+  remits: readonly Remittance[],
+  raw: string,
+  now: Date,
+): Promise<PostingSummary> {
+  if (remits.length === 0) {
+    throw new TypeError('"remits" must hold at least one remittance');
+  }
+
+  const summary: PostingSummary = {
+    remittanceId: 0,
+    traceNumber: remits[0].traceNumber,
+    paymentCents: 0,
+    remittances: [],
+    posted: [],
+    worklist: 0,
   };
+  for (const remit of remits) {
+    const one = await postOne(tx, remit, raw, now);
+    summary.remittances.push({
+      remittanceId: one.remittanceId,
+      traceNumber: remit.traceNumber,
+      paymentCents: remit.paymentCents,
+    });
+    summary.paymentCents += remit.paymentCents;
+    summary.posted.push(...one.posted);
+    summary.worklist += one.worklist;
+  }
+  summary.remittanceId = summary.remittances[0].remittanceId;
+
+  return summary;
 }

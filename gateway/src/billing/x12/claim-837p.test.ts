@@ -137,7 +137,11 @@ test('control numbers are validated and a delimiter in data is refused', () => {
   assert.throws(() => build(sampleClaimDraft(), 0), /control.interchange/);
   const draft = sampleClaimDraft();
   draft.subscriber.memberId = 'AB*CD';
-  assert.throws(() => build(draft), /NM109.*delimiter/);
+  // the scrubber catches it first, as SCRUB_FAILED naming the field
+  assert.throws(
+    () => build(draft),
+    /SCRUB_FAILED.*subscriber\.memberId: contains an X12 delimiter/,
+  );
 });
 
 test.run();

@@ -1,8 +1,8 @@
 import { X12Error } from '../errors.js';
 import { SegmentCursor, amountCents, dayElement, optionalElement, required } from './cursor.js';
 import { writeInterchange, type ControlNumbers } from './envelope.js';
-import { readInterchange } from './reader.js';
-import { toX12Amount, toX12Text, type SegmentSpec } from './segment.js';
+import { readInterchange, transactionSets, type X12TransactionSet } from './reader.js';
+import { toX12Amount, toX12Text, type SegmentSpec, type X12Delimiters } from './segment.js';
 
 /** The implementation guide of 276/277. */
 export const X212 = '005010X212';
@@ -165,16 +165,16 @@ export interface ClaimStatusAnswer {
  */
 export function parse277(text: string): ClaimStatusAnswer[] {
   const interchange = readInterchange(text);
-  const set = interchange.groups[0]?.transactions[0];
-  if (set === undefined || set.code !== '277') {
-    throw new X12Error(
-      'MISSING_SEGMENT',
-      { segmentId: 'ST', segmentIndex: 3 },
-      'no 277 transaction set',
-    );
+  const out: ClaimStatusAnswer[] = [];
+  for (const set of transactionSets(interchange, '277')) {
+    out.push(...readClaimStatusSet(set, interchange.delimiters));
   }
 
-  const c = new SegmentCursor(set.segments, interchange.delimiters);
+  return out;
+}
+
+function readClaimStatusSet(set: X12TransactionSet, d: X12Delimiters): ClaimStatusAnswer[] {
+  const c = new SegmentCursor(set.segments, d);
   c.expect('BHT');
   const out: ClaimStatusAnswer[] = [];
   let current: ClaimStatusAnswer | undefined;

@@ -1,7 +1,7 @@
 import { X12Error } from '../errors.js';
 import { SegmentCursor, amountCents, dayElement, optionalElement, required } from './cursor.js';
 import { writeInterchange, type ControlNumbers } from './envelope.js';
-import { readInterchange } from './reader.js';
+import { readInterchange, singleTransactionSet } from './reader.js';
 import { toX12Text, type SegmentSpec, type X12Segment } from './segment.js';
 
 /** The implementation guide of 270/271. */
@@ -203,14 +203,7 @@ function readDates(seg: X12Segment): { from: string; to?: string } {
  */
 export function parse271(text: string): EligibilityResponse {
   const interchange = readInterchange(text);
-  const set = interchange.groups[0]?.transactions[0];
-  if (set === undefined || set.code !== '271') {
-    throw new X12Error(
-      'MISSING_SEGMENT',
-      { segmentId: 'ST', segmentIndex: 3 },
-      'no 271 transaction set',
-    );
-  }
+  const set = singleTransactionSet(interchange, '271');
 
   const c = new SegmentCursor(set.segments, interchange.delimiters);
   c.expect('BHT');

@@ -183,3 +183,52 @@ export function readInterchange(text: string): X12Interchange {
     groups,
   };
 }
+
+/**
+ * Every transaction set of an interchange, across all its GS groups, in order. Each must be
+ * an `code` set: none at all, or one of another kind, is an {@link X12Error} naming the ST.
+ *
+ * @example
+ * ```ts
+ * for (const set of transactionSets(readInterchange(text), '835')) read(set);
+ * ```
+ */
+export function transactionSets(interchange: X12Interchange, code: string): X12TransactionSet[] {
+  const sets = interchange.groups.flatMap((g) => g.transactions);
+  if (sets.length === 0) {
+    throw new X12Error(
+      'MISSING_SEGMENT',
+      { segmentId: 'ST', segmentIndex: 3 },
+      `no ${code} transaction set`,
+    );
+  }
+
+  const other = sets.find((s) => s.code !== code);
+  if (other !== undefined) {
+    throw new X12Error(
+      'UNEXPECTED_SEGMENT',
+      { segmentId: 'ST', segmentIndex: other.st.index, element: 1 },
+      `expected a ${code} transaction set`,
+    );
+  }
+
+  return sets;
+}
+
+/**
+ * The one `code` set of an interchange. A reader that answers one result per file calls
+ * this, so a second set (in the same or another GS group) is refused, naming its ST,
+ * instead of being silently dropped.
+ */
+export function singleTransactionSet(interchange: X12Interchange, code: string): X12TransactionSet {
+  const [set, second] = transactionSets(interchange, code);
+  if (second !== undefined) {
+    throw new X12Error(
+      'UNEXPECTED_SEGMENT',
+      { segmentId: 'ST', segmentIndex: second.st.index },
+      `only one ${code} transaction set per interchange is read`,
+    );
+  }
+
+  return set;
+}

@@ -71,7 +71,10 @@ test('a bad amount names the segment, its index and the element', () => {
 });
 
 test('unbalanced claim and payment totals are rejected', () => {
-  expectX12Error(fixture.replace('CAS*CO*45*18~', 'CAS*CO*45*17~'), 'CLP', 4, 'UNBALANCED');
+  const claimCas = fixture
+    .replace('CLP*SD-2026-000002*4*52*0**MB*2026104000002*11*1~', '$&\nCAS*OA*23*1~')
+    .replace('SE*37*', 'SE*38*');
+  expectX12Error(claimCas, 'CLP', 4, 'UNBALANCED');
   expectX12Error(fixture.replace('BPR*I*77.25*', 'BPR*I*78.25*'), 'BPR', 2, 'UNBALANCED');
 });
 

@@ -1,6 +1,12 @@
 import { X12Error } from '../errors.js';
 import { SegmentCursor, amountCents, dayElement, optionalElement, required } from './cursor.js';
-import { readInterchange } from './reader.js';
+import {
+  readInterchange,
+  singleTransactionSet,
+  transactionSets,
+  type X12Interchange,
+  type X12TransactionSet,
+} from './reader.js';
 import type { X12Segment } from './segment.js';
 
 /** CAS adjustment group [X12 835 CAS01]: contractual, patient responsibility, other, payer initiated, correction. */
@@ -28,6 +34,8 @@ export interface RemitLine {
   adjustments: Adjustment[];
   /** Remittance Advice Remark Codes (LQ*HE). */
   remarks: string[];
+  /** Index of the SVC segment in the interchange, for error messages. */
+  segmentIndex: number;
 }
 
 /** One claim of a remittance (CLP loop 2100). */
@@ -56,6 +64,8 @@ export interface ProviderAdjustment {
 /** A parsed 835 remittance advice (005010X221A1). */
 export interface Remittance {
   interchangeControl: string;
+  /** ST02 of the set this remittance came from. */
+  transactionControl: string;
   /** TRN02: check or EFT trace number; with the payer, identifies the payment. */
   traceNumber: string;
   /** TRN03 originating company id (the payer). */
@@ -111,6 +121,23 @@ function sum(adjustments: readonly Adjustment[]): number {
   return adjustments.reduce((s, a) => s + a.amountCents, 0);
 }
 
+// [X12 835 SVC05 units of service paid: a positive decimal; 1 when absent]
+function unitsOf(svc: X12Segment): number {
+  const raw = optionalElement(svc, 5);
+  if (raw === undefined) {
+    return 1;
+  }
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(raw) || !(Number(raw) > 0)) {
+    throw new X12Error(
+      'BAD_ELEMENT',
+      { segmentId: 'SVC', segmentIndex: svc.index, element: 5 },
+      'units must be a positive number',
+    );
+  }
+
+  return Number(raw);
+}
+
 function readLine(c: SegmentCursor, svc: X12Segment): RemitLine {
   const proc = c.components(svc, 1);
   const line: RemitLine = {
@@ -118,9 +145,10 @@ function readLine(c: SegmentCursor, svc: X12Segment): RemitLine {
     modifiers: proc.slice(2).filter((m) => m !== ''),
     chargeCents: amountCents(svc, 2),
     paidCents: amountCents(svc, 3),
-    units: Number(optionalElement(svc, 5) ?? '1'),
+    units: unitsOf(svc),
     adjustments: [],
     remarks: [],
+    segmentIndex: svc.index,
   };
   while (c.at('DTM', 'CAS', 'REF', 'AMT', 'QTY', 'LQ')) {
     const seg = c.next()!;
@@ -133,6 +161,15 @@ function readLine(c: SegmentCursor, svc: X12Segment): RemitLine {
     } else if (seg.id === 'LQ') {
       line.remarks.push(required(seg, 2));
     }
+  }
+  // [X12 835 balancing: each line's SVC02 - SVC03 = sum of its CAS amounts]
+  const adjusted = sum(line.adjustments);
+  if (line.chargeCents - line.paidCents !== adjusted) {
+    throw new X12Error(
+      'UNBALANCED',
+      { segmentId: 'SVC', segmentIndex: svc.index, element: 3 },
+      `line charge - paid = ${(line.chargeCents - line.paidCents) / 100} but its adjustments total ${adjusted / 100}`,
+    );
   }
 
   return line;
@@ -185,29 +222,7 @@ function readPlb(seg: X12Segment, c: SegmentCursor): ProviderAdjustment[] {
   return out;
 }
 
-/**
- * Parses an 835 remittance advice (005010X221A1): the payment (BPR, TRN), each claim (CLP)
- * with its adjustments (CAS group + CARC) and service lines (SVC), and provider-level
- * adjustments (PLB). Checks the balancing rules, so a remittance whose numbers do not add up
- * is rejected before anything is posted. Errors name the segment id, index and element.
- *
- * @example
- * ```ts
- * const remit = parse835(text);
- * for (const claim of remit.claims) console.log(claim.claimId, claim.paidCents);
- * ```
- */
-export function parse835(text: string): Remittance {
-  const interchange = readInterchange(text);
-  const set = interchange.groups[0]?.transactions[0];
-  if (set === undefined || set.code !== '835') {
-    throw new X12Error(
-      'MISSING_SEGMENT',
-      { segmentId: 'ST', segmentIndex: 3 },
-      'no 835 transaction set',
-    );
-  }
-
+function readRemittance(set: X12TransactionSet, interchange: X12Interchange): Remittance {
   const c = new SegmentCursor(set.segments, interchange.delimiters);
   const bpr = c.expect('BPR');
   const trn = c.expect('TRN');
@@ -238,6 +253,7 @@ export function parse835(text: string): Remittance {
 
   return {
     interchangeControl: interchange.controlNumber,
+    transactionControl: set.controlNumber,
     traceNumber: required(trn, 2),
     payerTin: optionalElement(trn, 3) ?? '',
     payerName,
@@ -248,4 +264,40 @@ export function parse835(text: string): Remittance {
     claims,
     providerAdjustments: plb,
   };
+}
+
+/**
+ * Parses every 835 transaction set of an interchange, in every GS group (005010X221A1):
+ * one {@link Remittance} per ST…SE. A payer may send several payments in one file; each set
+ * is read and checked before any is returned, so one bad set refuses the whole file.
+ *
+ * @example
+ * ```ts
+ * for (const remit of parse835Sets(text)) console.log(remit.traceNumber);
+ * ```
+ */
+export function parse835Sets(text: string): Remittance[] {
+  const interchange = readInterchange(text);
+
+  return transactionSets(interchange, '835').map((set) => readRemittance(set, interchange));
+}
+
+/**
+ * Parses an 835 remittance advice (005010X221A1) with exactly one transaction set: the
+ * payment (BPR, TRN), each claim (CLP) with its adjustments (CAS group + CARC) and service
+ * lines (SVC), and provider-level adjustments (PLB). Checks the balancing rules, so a
+ * remittance whose numbers do not add up is rejected before anything is posted. A second
+ * set is refused naming its ST (use {@link parse835Sets}). Errors name the segment id,
+ * index and element.
+ *
+ * @example
+ * ```ts
+ * const remit = parse835(text);
+ * for (const claim of remit.claims) console.log(claim.claimId, claim.paidCents);
+ * ```
+ */
+export function parse835(text: string): Remittance {
+  const interchange = readInterchange(text);
+
+  return readRemittance(singleTransactionSet(interchange, '835'), interchange);
 }
