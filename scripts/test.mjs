@@ -7,7 +7,7 @@
 // Env:   SD_TEST_JOBS      files run at once (default 2)
 //        SD_TEST_TIMEOUT   seconds before a file is killed (default 600)
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,14 +35,18 @@ function findTests(dir) {
   return found;
 }
 
+// A workspace folder that package.json names but the tree lacks is an error, not an empty
+// package: skipping it would report a green run that never ran that package's tests.
+const missing = packages.filter((pkg) => !existsSync(join(root, pkg)));
+if (missing.length > 0) {
+  console.error(
+    `[test runner] workspace folder(s) named in package.json do not exist: ${missing.join(', ')}`,
+  );
+  process.exit(1);
+}
+
 const files = packages
-  .flatMap((pkg) => {
-    try {
-      return findTests(join(root, pkg));
-    } catch {
-      return [];
-    }
-  })
+  .flatMap((pkg) => findTests(join(root, pkg)))
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();

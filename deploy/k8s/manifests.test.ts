@@ -32,10 +32,15 @@ function load(): Doc[] {
 
 const docs = load();
 const workloads = docs.filter((d) =>
-  ['Deployment', 'DaemonSet', 'StatefulSet', 'Job'].includes(d.kind),
+  ['Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'].includes(d.kind),
 );
 const ns = (d: Doc) => d.metadata?.namespace as string;
-const podOf = (d: Doc) => d.spec.template.spec as Doc;
+// A CronJob's pod template sits one Job deeper.
+const templateOf = (d: Doc) =>
+  (d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template : d.spec.template) as Doc;
+const podOf = (d: Doc) => templateOf(d).spec as Doc;
+// Run-to-completion pods: no probes, and a /tmp only if they write one.
+const isBatch = (d: Doc) => d.kind === 'Job' || d.kind === 'CronJob';
 const levelOf = (name: string) =>
   docs.find((d) => d.kind === 'Namespace' && d.metadata.name === name)?.metadata.labels?.[
     'pod-security.kubernetes.io/enforce'
@@ -61,19 +66,20 @@ test('every workload lives in a declared namespace whose Pod Security level admi
 test('containers are hardened, probed and sized', () => {
   for (const w of workloads) {
     const pod = podOf(w);
-    for (const c of pod.containers as Doc[]) {
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers] as Doc[]) {
       const name = `${w.metadata.name}/${c.name}`;
       assert.is(c.securityContext?.allowPrivilegeEscalation, false, `${name}: no escalation`);
       assert.equal(c.securityContext?.capabilities?.drop, ['ALL'], `${name}: drops ALL`);
       assert.is(c.securityContext?.readOnlyRootFilesystem, true, `${name}: read-only root`);
-      if (w.kind !== 'Job') {
+      if (!isBatch(w)) {
         assert.ok(c.readinessProbe && c.livenessProbe, `${name}: readiness and liveness probes`);
         assert.ok(c.resources?.requests && c.resources?.limits?.memory, `${name}: resources`);
       }
       // tsx writes its transform cache under the temporary directory.
-      const runsHub = String(c.image).includes('sparkden/hub');
+      const runsTsx = JSON.stringify([c.command, c.args]).includes('tsx') || !c.command;
+      const runsHub = String(c.image).includes('sparkden/hub') && runsTsx;
       const mounts = (c.volumeMounts ?? []) as Doc[];
-      if (runsHub && w.kind !== 'Job') {
+      if (runsHub) {
         assert.ok(
           mounts.some((m) => m.mountPath === '/tmp'),
           `${name}: a writable /tmp`,
@@ -135,7 +141,7 @@ test('every disruption budget selects a workload of its namespace', () => {
     const hit = workloads.some(
       (w) =>
         ns(w) === ns(pdb) &&
-        Object.entries(labels).every(([k, v]) => w.spec.template.metadata?.labels?.[k] === v),
+        Object.entries(labels).every(([k, v]) => templateOf(w).metadata?.labels?.[k] === v),
     );
     assert.ok(hit, `${pdb.metadata.name} selects a workload`);
   }

@@ -9,7 +9,7 @@ import type { Caller, Role } from './access/principal.js';
 import { auditRoutes } from './audit/routes.js';
 import { auditMigrations } from './audit/schema.js';
 import { AuditTrail, type AuditFn } from './audit/trail.js';
-import { verifyAuditChain, type ChainReport } from './audit/verify.js';
+import { verifyAuditChainAt, type ChainReport } from './audit/verify.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { ClientRegistry } from './auth/clients.js';
 import { AuthorizationCodes } from './auth/codes.js';
@@ -65,6 +65,8 @@ export interface GatewayOptions {
   /** Access token lifetime in seconds (default 300). */
   accessTtlSeconds?: number;
   lockout?: UserDirectoryOptions;
+  /** How long bulk export jobs and their files live, in seconds (default 24 h). */
+  exportTtlSeconds?: number;
   /** Extra action → roles entries for {@link Gateway.authorize}. */
   actions?: Record<string, readonly Role[]>;
   /** Middleware run on every request before any route (e.g. HTTP metrics by route). */
@@ -74,7 +76,7 @@ export interface GatewayOptions {
 /** A composed gateway; see {@link createGateway}. */
 export interface Gateway {
   app: Hono<GatewayEnv>;
-  /** Creates or upgrades the `auth`, `audit` and `clinical` schemas. */
+  /** Creates or upgrades the `auth`, `audit` and `clinical` schemas; purges expired exports. */
   migrate(): Promise<void>;
   /**
    * Mounts another router (alerting console API, billing, fleet) under `path`; call it
@@ -105,7 +107,7 @@ export interface Gateway {
   rotateSigningKey(): Promise<string>;
   /** Makes a new field key and re-seals every stored value; returns how many. */
   rotateFieldKey(): Promise<number>;
-  /** Waits for background work (bulk exports). */
+  /** Waits for background work (bulk exports) and writes the audit head checkpoint. */
   close(): Promise<void>;
 }
 
@@ -132,7 +134,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = await SigningKeys.load(options.keysDir);
   const auditKey = await loadOrCreateSecret(options.keysDir, 'audit-hmac', 32);
   const cipher = new FieldCipher(options.fieldKey ?? (await loadKeyring(options.keysDir)));
-  const trail = new AuditTrail(db, auditKey);
+  const trail = new AuditTrail(db, auditKey, { checkpointDir: options.keysDir });
   const audit: AuditFn = (event) => trail.append(event);
   const care = new CareDirectory(db);
   const policy = new AccessPolicy(care);
@@ -150,7 +152,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const authService = new AuthService({ users, clients, codes, sessions, tokens, audit });
   const repo = new FhirRepository(db, cipher);
   const fhir = new FhirService({ repo, policy, audit, vitals: options.vitals });
-  const exporter = new BulkExporter(db, fhir);
+  const exporter = new BulkExporter(db, fhir, {
+    cipher,
+    ttlSeconds: options.exportTtlSeconds,
+  });
   const bearer = requireBearer(authenticate, audit);
   const fhirBaseUrl = options.fhirBaseUrl ?? `${issuer}/fhir`;
   loadDefinitions();
@@ -169,7 +174,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     '/fhir',
     fhirRoutes({ fhir, cipher, exporter, bearer, issuer, baseUrl: options.fhirBaseUrl }),
   );
-  const verify = () => verifyAuditChain(db, auditKey);
+  const verify = () => verifyAuditChainAt(db, auditKey, options.keysDir);
   app.route('/audit', auditRoutes({ db, bearer, audit, verify }));
 
   return {
@@ -178,6 +183,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await runMigrations(db, { schema: 'audit', migrations: auditMigrations });
       await runMigrations(db, { schema: 'auth', migrations: authMigrations });
       await runMigrations(db, { schema: 'clinical', migrations: clinicalMigrations });
+      await exporter.purgeExpired();
     },
     mount(path, subApp) {
       try {
@@ -205,6 +211,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
       return resealStale(db, cipher);
     },
-    close: () => exporter.idle(),
+    async close() {
+      await exporter.idle();
+      await trail.checkpoint();
+    },
   };
 }

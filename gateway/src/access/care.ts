@@ -12,7 +12,8 @@ export interface PatientUnits {
  * Care relationships, read from the clinical data itself: a patient is in the units of its
  * Encounters' Locations plus any explicit mapping; a practitioner covers the Locations of
  * their PractitionerRoles; a clinician cares for the patients of the CareTeams and
- * Encounters they take part in. Unit ids are Location ids.
+ * Encounters they take part in while those are current (see {@link CURRENT_CARE_SQL}).
+ * Unit ids are Location ids.
  *
  * @example
  * ```ts
@@ -75,7 +76,8 @@ export class CareDirectory {
       `select 1 from clinical.search_index i join clinical.resources r
          on r.resource_type = i.resource_type and r.id = i.id
        where i.resource_type in ('CareTeam', 'Encounter') and i.param = 'participant'
-         and i.code = $1 and r.patient_id = $2 and not r.deleted limit 1`,
+         and i.code = $1 and r.patient_id = $2 and not r.deleted and ${currentCare('r')}
+       limit 1`,
       [`Practitioner/${practitionerId}`, patientId],
     );
 
@@ -92,8 +94,35 @@ export class CareDirectory {
     return `r.patient_id in (select c.patient_id from clinical.search_index ci join clinical.resources c
         on c.resource_type = ci.resource_type and c.id = ci.id
       where ci.resource_type in ('CareTeam', 'Encounter') and ci.param = 'participant'
-        and ci.code = ${sql.add(`Practitioner/${practitionerId}`)} and not c.deleted)`;
+        and ci.code = ${sql.add(`Practitioner/${practitionerId}`)} and not c.deleted
+        and ${currentCare('c')})`;
   }
+}
+
+/** How long after a finished Encounter ends its participants keep access (follow-up). */
+export const FINISHED_ENCOUNTER_WINDOW = '30 days';
+
+/**
+ * SQL over a `clinical.resources` alias: the CareTeam or Encounter still grants access. A
+ * CareTeam must be `active` and its period not ended [FHIR R4 CareTeam.status: only
+ * active teams are in effect]. An Encounter counts while planned or under way, and when
+ * `finished` for {@link FINISHED_ENCOUNTER_WINDOW} after its period ends (its last update
+ * when the period has no end); `cancelled`, `entered-in-error` and `unknown` never count
+ * [FHIR R4 Encounter.status].
+ */
+export function currentCare(alias: string): string {
+  const periodEnd = `(select max(d.hi) from clinical.search_index d where d.resource_type =
+    ${alias}.resource_type and d.id = ${alias}.id and d.param = 'date')`;
+
+  return `(case ${alias}.resource_type
+    when 'CareTeam' then ${alias}.content->>'status' = 'active'
+      and coalesce(${periodEnd} > now(), true)
+    when 'Encounter' then ${alias}.content->>'status' in
+      ('planned', 'arrived', 'triaged', 'in-progress', 'onleave')
+      or (${alias}.content->>'status' = 'finished' and coalesce(nullif(${periodEnd},
+        '9999-12-31T23:59:59.999Z'::timestamptz), ${alias}.last_updated)
+        > now() - interval '${FINISHED_ENCOUNTER_WINDOW}')
+    else false end)`;
 }
 
 const PATIENT_UNITS = `

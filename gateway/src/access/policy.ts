@@ -68,7 +68,7 @@ export class AccessPolicy {
     if (await this.#covers(caller, patientId)) {
       return { purpose: caller.role === 'billing' ? 'HPAYMT' : 'TREAT' };
     }
-    if (caller.breakGlass !== undefined && caller.role === 'clinician') {
+    if (caller.breakGlass !== undefined && caller.role === 'clinician' && !patientBound(caller)) {
       return { purpose: 'BTG' };
     }
 
@@ -110,16 +110,13 @@ export class AccessPolicy {
    * search), so telling them a resource does not exist reveals nothing.
    */
   async seesEveryPatient(caller: Caller, type: ResourceType): Promise<boolean> {
-    if (caller.breakGlass !== undefined && caller.role === 'clinician') {
-      return true;
-    }
-
     return (await this.searchRestriction(caller, type, new SqlParams())) === undefined;
   }
 
   /**
    * The SQL condition that narrows a search to the patients the caller may see;
-   * `undefined` when nothing narrows it.
+   * `undefined` when nothing narrows it. A clinician under break-the-glass searches as
+   * they read: every patient, each one touched audited by the search.
    */
   async searchRestriction(
     caller: Caller,
@@ -127,6 +124,9 @@ export class AccessPolicy {
     sql: SqlParams,
   ): Promise<string | undefined> {
     if (this.isUnscoped(caller, type)) {
+      return undefined;
+    }
+    if (caller.breakGlass !== undefined && caller.role === 'clinician' && !patientBound(caller)) {
       return undefined;
     }
     const own =
@@ -163,6 +163,11 @@ export class AccessPolicy {
 
     return [...new Set([...caller.units, ...roleUnits])];
   }
+}
+
+// A token limited to one patient's scopes stays limited to that patient, glass or not.
+function patientBound(caller: Caller): boolean {
+  return caller.patientId !== undefined && onlyPatientScopes(caller);
 }
 
 function onlyPatientScopes(caller: Caller): boolean {

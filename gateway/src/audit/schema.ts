@@ -45,4 +45,25 @@ export const auditMigrations: readonly Migration[] = [
         revoke update, delete, truncate on audit.events from public;
       `),
   },
+  {
+    // The head only moves forward: cutting the tail now needs the triggers switched off
+    // as well, and the signed checkpoint outside the database still shows it.
+    name: '0002-head-forward-only',
+    up: (q) =>
+      q.exec(`
+        create function audit.head_forward_only() returns trigger language plpgsql as $$
+        begin
+          if tg_op <> 'UPDATE' or new.seq < old.seq
+            or (new.seq = old.seq and new.hash <> old.hash) then
+            raise exception 'the audit head only moves forward' using errcode = '42501';
+          end if;
+          return new;
+        end $$;
+        create trigger head_forward_only before update or delete on audit.head
+          for each row execute function audit.head_forward_only();
+        create trigger head_no_truncate before truncate on audit.head
+          for each statement execute function audit.reject_change();
+        revoke delete, truncate on audit.head from public;
+      `),
+  },
 ];

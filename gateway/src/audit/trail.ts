@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import type { Database, Queryable } from '@sparkden/alerting';
 
 import { canonicalJson } from './canonical.js';
+import { AuditCheckpointError, writeCheckpoint } from './checkpoint.js';
 
 /** How an audited action ended. */
 export type AuditOutcome = 'success' | 'denied' | 'failure';
@@ -33,6 +34,14 @@ export interface AuditRecord extends AuditInput {
   at: string;
   prevHash: string;
   hash: string;
+}
+
+/** Options of {@link AuditTrail}. */
+export interface AuditTrailOptions {
+  /** Where the signed head checkpoint is kept (the keys directory); none when absent. */
+  checkpointDir?: string | undefined;
+  /** Write a checkpoint once this many records were added since the last (default 100). */
+  checkpointEvery?: number | undefined;
 }
 
 /** A function other parts call to audit an event; it resolves once the record is committed. */
@@ -69,7 +78,10 @@ export function hashRecord(key: Buffer, record: Omit<AuditRecord, 'hash'>): stri
 /**
  * The append-only audit trail. Events queue in memory and one writer commits them in
  * batches under an advisory lock, each record's HMAC chaining the previous one, so the
- * chain stays linear even with several gateways on one database.
+ * chain stays linear even with several gateways on one database. With `checkpointDir`, an
+ * HMAC-signed copy of the head is written there every `checkpointEvery` records and on
+ * {@link checkpoint}, so a tail cut in the database (records and head rewritten together)
+ * still shows against it; a batch whose checkpoint cannot be written fails.
  *
  * @example
  * ```ts
@@ -80,16 +92,64 @@ export function hashRecord(key: Buffer, record: Omit<AuditRecord, 'hash'>): stri
 export class AuditTrail {
   readonly #db: Database;
   readonly #key: Buffer;
+  readonly #checkpointDir: string | undefined;
+  readonly #checkpointEvery: number;
+  #checkpointed = -1;
   #queue: Pending[] = [];
   #draining = false;
 
-  constructor(db: Database, key: Buffer) {
+  constructor(db: Database, key: Buffer, options: AuditTrailOptions = {}) {
     if (key.length < 32) {
       throw new TypeError('"key" must be at least 32 bytes');
+    }
+    const every = options.checkpointEvery ?? 100;
+    if (!Number.isInteger(every) || every < 1) {
+      throw new TypeError('"checkpointEvery" must be an integer >= 1');
     }
 
     this.#db = db;
     this.#key = key;
+    this.#checkpointDir = options.checkpointDir;
+    this.#checkpointEvery = every;
+  }
+
+  /** Writes the signed checkpoint of the current head now (at shutdown, say). */
+  async checkpoint(): Promise<void> {
+    if (this.#checkpointDir === undefined) {
+      return;
+    }
+
+    const head = await this.#head();
+    if (head !== undefined) {
+      await writeCheckpoint(this.#checkpointDir, this.#key, head);
+      this.#checkpointed = head.seq;
+    }
+  }
+
+  async #head(): Promise<{ seq: number; hash: string } | undefined> {
+    const { rows } = await this.#db.query<{ seq: number; hash: string }>(
+      'select seq, hash from audit.head',
+    );
+
+    return rows[0] === undefined ? undefined : { seq: Number(rows[0].seq), hash: rows[0].hash };
+  }
+
+  // Another process sharing the directory may have checkpointed a later head first: that
+  // is a race, not a cut tail, when the database's head has reached that checkpoint.
+  async #writeCheckpoint(seq: number, hash: string): Promise<void> {
+    const dir = this.#checkpointDir as string;
+    try {
+      await writeCheckpoint(dir, this.#key, { seq, hash });
+      this.#checkpointed = seq;
+    } catch (error) {
+      const ahead = error instanceof AuditCheckpointError ? error.checkpointSeq : undefined;
+      const head = ahead === undefined ? undefined : await this.#head();
+      if (head === undefined || ahead === undefined || head.seq < ahead) {
+        throw error;
+      }
+      await writeCheckpoint(dir, this.#key, head);
+      this.#checkpointed = head.seq;
+    }
   }
 
   /** Appends one event; resolves once it is committed. */
@@ -107,7 +167,12 @@ export class AuditTrail {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, 500);
       try {
-        await this.#db.transaction((tx) => this.#write(tx, batch));
+        const head = await this.#db.transaction((tx) => this.#write(tx, batch));
+        const due =
+          this.#checkpointed < 0 || head.seq - this.#checkpointed >= this.#checkpointEvery;
+        if (this.#checkpointDir !== undefined && due) {
+          await this.#writeCheckpoint(head.seq, head.hash);
+        }
         batch.forEach((p) => p.resolve());
       } catch (error) {
         batch.forEach((p) => p.reject(error));
@@ -116,7 +181,7 @@ export class AuditTrail {
     this.#draining = false;
   }
 
-  async #write(tx: Queryable, batch: Pending[]): Promise<void> {
+  async #write(tx: Queryable, batch: Pending[]): Promise<{ seq: number; hash: string }> {
     await tx.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
     const head = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit.head');
     let seq = head.rows[0]?.seq ?? 0;
@@ -145,6 +210,8 @@ export class AuditTrail {
        on conflict (one) do update set seq = excluded.seq, hash = excluded.hash`,
       [seq, prevHash],
     );
+
+    return { seq, hash: prevHash };
   }
 }
 

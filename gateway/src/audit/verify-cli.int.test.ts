@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,8 +32,21 @@ test('the verify-audit command reads the hub data directory and exits 0 for an i
     assert.is(code, 0);
     assert.equal(JSON.parse(printed[0] ?? '{}'), { ok: true, checked: 1, breaks: [] });
 
+    // Without its audit key the command fails clearly and does not make one up.
+    const keyPath = join(dataDir, 'keys', 'audit-hmac.key');
+    await rm(keyPath);
+    const missing: string[] = [];
+    assert.is(await runVerifyAuditCli({ dataDir }, (line) => missing.push(line)), 2);
+    assert.is((JSON.parse(missing[0] ?? '{}') as { error?: string }).error, 'MISSING_SECRET');
+    try {
+      await access(keyPath);
+      assert.unreachable('a key was created');
+    } catch (error) {
+      assert.is((error as NodeJS.ErrnoException).code, 'ENOENT');
+    }
+
     // A different audit key (another hub's) cannot vouch for these records.
-    await rm(join(dataDir, 'keys', 'audit-hmac.key'));
+    await writeFile(keyPath, randomBytes(32).toString('base64'));
     assert.is(await runVerifyAuditCli({ dataDir }, () => undefined), 1);
   } finally {
     await rm(dataDir, { recursive: true, force: true });

@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 
 import { openDatabase } from '@sparkden/alerting';
 
-import { loadOrCreateSecret } from '../crypto/secrets.js';
-import { verifyAuditChain, type ChainReport } from './verify.js';
+import { MissingSecretError, loadSecret } from '../crypto/secrets.js';
+import { verifyAuditChainAt, type ChainReport } from './verify.js';
 
 /** Where the audit chain to verify lives. */
 export interface VerifyAuditCliOptions {
@@ -16,8 +16,9 @@ export interface VerifyAuditCliOptions {
 
 /**
  * The `verify-audit` command: checks the whole audit chain with the hub's audit key and
- * returns the report; the exit code is 0 for an intact chain, 1 otherwise. Prints one JSON
- * document (record numbers only, no PHI).
+ * its signed head checkpoint, and returns the report; the exit code is 0 for an intact
+ * chain, 1 otherwise, and 2 when the audit key is missing (it is never created here).
+ * Prints one JSON document (record numbers only, no PHI).
  *
  * @example
  * ```ts
@@ -30,7 +31,17 @@ export async function runVerifyAuditCli(
 ): Promise<number> {
   const dataDir = options.dataDir ?? '.data';
   const keysDir = join(dataDir, 'keys');
-  const key = await loadOrCreateSecret(keysDir, 'audit-hmac', 32);
+  let key: Buffer;
+  try {
+    key = await loadSecret(keysDir, 'audit-hmac');
+  } catch (error) {
+    if (error instanceof MissingSecretError) {
+      print(JSON.stringify({ ok: false, error: error.code, message: error.message }));
+
+      return 2;
+    }
+    throw error;
+  }
   const db = await openDatabase(
     options.databaseUrl === undefined
       ? { dataDir: join(dataDir, 'pg') }
@@ -38,7 +49,7 @@ export async function runVerifyAuditCli(
   );
   let report: ChainReport;
   try {
-    report = await verifyAuditChain(db, key);
+    report = await verifyAuditChainAt(db, key, keysDir);
   } finally {
     await db.close();
   }

@@ -137,7 +137,7 @@ test('repeated failures lock the account, even for the right password; lockout i
   assert.is(right.status, 401);
   assert.is(
     ((await right.json()) as { error_description: string }).error_description,
-    'account_locked',
+    'invalid credentials',
   );
   const { rows } = await t.db.query(`select 1 from audit.events where action = 'lockout'`);
   assert.ok(rows.length >= 1);

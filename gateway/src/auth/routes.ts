@@ -30,13 +30,11 @@ function clientCredentialsOf(c: Context<GatewayEnv>, form: Record<string, string
   return { id: form.client_id ?? '', secret: form.client_secret ?? '' };
 }
 
+// A locked account answers as a wrong password does: an unknown username never locks, so
+// a distinct answer would tell a guesser which usernames exist [OWASP ASVS 2.2.1]. The
+// audit trail still records the lockout.
 function loginFailure(c: Context<GatewayEnv>, error: LoginError) {
-  const text =
-    error.code === 'MFA_REQUIRED'
-      ? 'mfa_required'
-      : error.code === 'LOCKED'
-        ? 'account_locked'
-        : 'invalid credentials';
+  const text = error.code === 'MFA_REQUIRED' ? 'mfa_required' : 'invalid credentials';
 
   return oauthError(c, 401, 'invalid_grant', text);
 }
@@ -110,8 +108,11 @@ export function authRoutes(
     c.header('Cache-Control', 'no-store');
     try {
       switch (form.grant_type) {
-        case 'refresh_token':
-          return c.json(await auth.refresh(form.refresh_token ?? '', metaOf(c)));
+        case 'refresh_token': {
+          const client = clientCredentialsOf(c, form);
+
+          return c.json(await auth.refresh(form.refresh_token ?? '', client, metaOf(c)));
+        }
         case 'client_credentials': {
           const { id, secret } = clientCredentialsOf(c, form);
 

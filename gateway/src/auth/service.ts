@@ -91,8 +91,24 @@ export class AuthService {
     return tokens;
   }
 
-  /** Rotates a refresh token; reuse revokes the session and is audited. */
-  async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenResponse> {
+  /**
+   * Rotates a refresh token; reuse revokes the session and is audited. A token issued to a
+   * confidential client is only honoured for that client, authenticated [RFC 6749 6: the
+   * client MUST authenticate, and the token must have been issued to it]; one whose user
+   * has since been disabled ends the session.
+   */
+  async refresh(
+    refreshToken: string,
+    client: { id: string; secret: string },
+    meta: RequestMeta,
+  ): Promise<TokenResponse> {
+    const owner = await this.#d.sessions.clientOf(refreshToken);
+    if (owner !== undefined && owner !== null && !(await this.#mayRefresh(owner, client))) {
+      const actor = { sub: `client:${owner}`, role: 'system' };
+      const detail = { reason: 'CLIENT_AUTH' };
+      await this.#d.audit({ action: 'refresh', actor, outcome: 'denied', ...meta, detail });
+      throw new GatewayError('UNAUTHENTICATED', 'invalid_client');
+    }
     let rotated;
     try {
       rotated = await this.#d.sessions.rotate(refreshToken);
@@ -103,12 +119,37 @@ export class AuthService {
     }
     const user = rotated.userId === null ? undefined : await this.#d.users.get(rotated.userId);
     if (user === undefined) {
+      await this.#d.sessions.revoke(rotated.sessionId, 'user-disabled');
+      await this.#d.audit({
+        action: 'refresh',
+        ...(rotated.userId === null ? {} : { actor: { sub: rotated.userId, role: '' } }),
+        outcome: 'denied',
+        ...meta,
+        detail: { reason: 'NO_ACTIVE_USER' },
+      });
       throw new GatewayError('UNAUTHENTICATED', 'the session has no active user');
     }
     await this.#audit('refresh', 'success', meta, user);
     const subject = { ...subjectOf(user), ...clientOf(rotated.clientId) };
 
     return this.#d.tokens.reissue(subject, rotated.scopes, rotated.sessionId, rotated.refreshToken);
+  }
+
+  // A confidential client authenticates as the token's own client; a public one may only
+  // name itself, if it names anyone.
+  async #mayRefresh(owner: string, client: { id: string; secret: string }): Promise<boolean> {
+    const registered = await this.#d.clients.get(owner);
+    if (registered === undefined) {
+      return false;
+    }
+    if (!registered.confidential) {
+      return client.id === '' || client.id === owner;
+    }
+
+    return (
+      client.id === owner &&
+      (await this.#d.clients.authenticate(owner, client.secret)) !== undefined
+    );
   }
 
   /** Ends the caller's session. */

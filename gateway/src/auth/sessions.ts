@@ -86,6 +86,20 @@ export class SessionStore {
     return { sessionId, refreshToken };
   }
 
+  /**
+   * The client a refresh token's session was issued to, without spending it: `null` for a
+   * first-party login, `undefined` for a token this store does not know.
+   */
+  async clientOf(refreshToken: string): Promise<string | null | undefined> {
+    const { rows } = await this.#db.query<{ client_id: string | null }>(
+      `select s.client_id from auth.refresh_tokens r join auth.sessions s on s.id = r.session_id
+       where r.token_hash = $1`,
+      [digest(refreshToken)],
+    );
+
+    return rows[0] === undefined ? undefined : rows[0].client_id;
+  }
+
   /** Spends `refreshToken` and returns the session with its next refresh token. */
   async rotate(refreshToken: string): Promise<SessionInfo & { refreshToken: string }> {
     const outcome = await this.#db.transaction(async (tx) => {

@@ -164,6 +164,8 @@ export class UserDirectory {
       throw new LoginError('BAD_CREDENTIALS');
     }
     if (row.locked_until !== null && new Date(row.locked_until).getTime() > Date.now()) {
+      // The same work as any other attempt, so timing does not tell locked from unknown.
+      await verifyPassword(row.password_hash, password);
       throw new LoginError('LOCKED', row.id);
     }
 

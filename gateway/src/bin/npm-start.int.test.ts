@@ -1,8 +1,9 @@
 /**
  * `npm start` as a newcomer runs it: the embedded PGlite database, a demo agent and a
  * simulated oximeter; the printed URL answers `/healthz`, a printed demo user signs in and
- * sees the oximeter's readings; Ctrl-C (SIGINT to the process group) stops everything
- * cleanly; a second start on the same data directory finds the same users and readings.
+ * sees the oximeter's readings and, on the live console, the SpO2 alert its desaturation
+ * raises; Ctrl-C (SIGINT to the process group) stops everything cleanly;
+ * a second start on the same data directory finds the same users and readings.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { io as connectSocket } from 'socket.io-client';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -105,6 +107,33 @@ async function observationCount(url: string, token: string): Promise<number> {
   return ((await res.json()) as { total: number }).total;
 }
 
+interface ConsoleEvent {
+  alert: { code: string; patientId: string; ruleId: string };
+}
+
+/**
+ * Signs a console in over socket.io with the nurse's token, asking for every alert event
+ * from the start (cursor 0): one raised before the socket connected is replayed, a later
+ * one arrives live. Resolves with the first SpO2 alert of the demo patient.
+ */
+async function consoleSpo2Alert(url: string, token: string): Promise<ConsoleEvent> {
+  const socket = connectSocket(`${url}/console`, {
+    auth: { token, cursor: 0 },
+    transports: ['websocket'],
+  });
+  const events: ConsoleEvent[] = [];
+  socket.on('alert', (e: ConsoleEvent) => events.push(e));
+  try {
+    // [scenarios.ts: the desaturation cycle keeps SpO2 under 90 % from 9 s to 41 s of each
+    // minute, past the 10 s the default spo2-low rule needs]
+    return await until('the SpO2 alert on the nurse console', async () =>
+      events.find((e) => e.alert.code === 'spo2' && e.alert.patientId === 'demo-patient-1'),
+    );
+  } finally {
+    socket.close();
+  }
+}
+
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000) {
   const end = Date.now() + ms;
   for (;;) {
@@ -151,7 +180,7 @@ async function leftovers(): Promise<string> {
 let firstNurse = '';
 let firstCount = 0;
 
-test('npm start: the printed URL is healthy and the demo oximeter readings come in', async () => {
+test('npm start: a healthy URL, the readings, and the SpO2 alert on a console', async () => {
   const started = await npmStart();
   try {
     assert.is((await fetch(`${started.url}/healthz`)).status, 200);
@@ -161,6 +190,8 @@ test('npm start: the printed URL is healthy and the demo oximeter readings come 
 
       return n > 0 ? n : undefined;
     });
+    const alert = await consoleSpo2Alert(started.url, token);
+    assert.is(alert.alert.ruleId, 'spo2-low', 'raised by the default SpO2 rule');
     firstNurse = demoUser(started.out(), 'nurse').totp;
   } finally {
     await ctrlC(started);

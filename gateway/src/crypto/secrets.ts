@@ -39,6 +39,42 @@ export async function loadOrCreateSecret(
   return secret;
 }
 
+/** Raised when a secret that must already exist (the audit key, for verification) does not. */
+export class MissingSecretError extends Error {
+  readonly code = 'MISSING_SECRET';
+
+  constructor(path: string) {
+    super(`secret not found: ${path}`);
+    this.name = 'MissingSecretError';
+  }
+}
+
+/**
+ * Reads the existing secret `name` from `dir`, never creating one: a verifier that made up
+ * a fresh key would only report that nothing matches it.
+ *
+ * @throws {MissingSecretError} when the file does not exist.
+ * @example
+ * ```ts
+ * const auditKey = await loadSecret('.data/keys', 'audit-hmac');
+ * ```
+ */
+export async function loadSecret(dir: string, name: string): Promise<Buffer> {
+  if (!/^[a-z0-9-]+$/.test(name)) {
+    throw new TypeError(`"name" must be kebab-case: ${name}`);
+  }
+
+  const path = join(dir, `${name}.key`);
+  try {
+    return Buffer.from((await readFile(path, 'utf8')).trim(), 'base64');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new MissingSecretError(path);
+    }
+    throw error;
+  }
+}
+
 /** Reads a JSON document kept beside the secrets, or `undefined` when it does not exist. */
 export async function readJsonFile<T>(dir: string, name: string): Promise<T | undefined> {
   try {

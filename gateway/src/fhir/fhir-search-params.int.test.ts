@@ -173,6 +173,22 @@ test('token :not and quantity with system|code', async () => {
   assert.equal(await quantity('ge0|urn:other|/min'), [], 'another system matches nothing');
 });
 
+// [FHIR R4 search 3.1.1.4.2] eq and no prefix mean the range the precision implies.
+test('quantity: implied precision ranges, sa and eb', async () => {
+  const quantity = async (value: string) =>
+    sorted(values(await search('Observation', { patient: P, 'value-quantity': value })));
+  assert.equal(await quantity('88.0'), [88]);
+  assert.equal(await quantity('88.04'), [], '88.04 is [88.035, 88.045)');
+  assert.equal(await quantity('88'), [88]);
+  assert.equal(await quantity('9e1'), [88], '9e1 is [85, 95)');
+  assert.equal(await quantity('eq1e2'), [61, 88, 102], '1e2 is [50, 150)');
+  assert.equal(await quantity('ne9e1'), [18, 61, 102]);
+  assert.equal(await quantity('sa88'), [102]);
+  assert.equal(await quantity('sa9e1'), [102], 'starts after 95');
+  assert.equal(await quantity('eb88'), [18, 61]);
+  assert.equal(await quantity('eb9e1'), [18, 61], 'ends before 85');
+});
+
 test('_sort ascending and descending on a date and on a string', async () => {
   claimsControl('_sort');
   claims('Organization', 'name', 'string');

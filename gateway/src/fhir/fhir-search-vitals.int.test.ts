@@ -98,6 +98,21 @@ test('device readings: token :not, quantity with system|code, _id and _lastUpdat
   assert.equal(await values({ _lastUpdated: 'ge2020-01-01' }), [18, 61, 88, 102]);
 });
 
+// [FHIR R4 search 3.1.1.4.2] the same precision ranges, sa and eb, in the store's SQL.
+test('device readings: quantity implied precision ranges, sa and eb', async () => {
+  const quantity = (value: string) => values({ 'value-quantity': value });
+  assert.equal(await quantity('88.0'), [88]);
+  assert.equal(await quantity('88.04'), [], '88.04 is [88.035, 88.045)');
+  assert.equal(await quantity('88'), [88]);
+  assert.equal(await quantity('9e1'), [88]);
+  assert.equal(await quantity(`eq1e2|${UCUM}|/min`), [61, 88, 102]);
+  assert.equal(await quantity('ne9e1'), [18, 61, 102]);
+  assert.equal(await quantity('sa88'), [102]);
+  assert.equal(await quantity('sa9e1'), [102]);
+  assert.equal(await quantity('eb88'), [18, 61]);
+  assert.equal(await quantity('eb9e1'), [18, 61]);
+});
+
 test('device readings: _summary=count, _elements and paging links', async () => {
   const counted = (await fhir.search({
     resourceType: 'Observation',

@@ -56,6 +56,21 @@ export function indexEntriesOf(cipher: FieldCipher, resource: Resource): IndexEn
   return entries;
 }
 
+/**
+ * The references one reference parameter of `resource` holds (`Patient/p1`), read from
+ * the resource itself with the parameter's FHIRPath: what `_include` follows.
+ */
+export function referencesOf(resource: Resource, code: string): string[] {
+  const param = searchParametersOf(resource.resourceType)[code];
+  if (param?.type !== 'reference' || param.expression === undefined) {
+    return [];
+  }
+
+  return evalFhirPathTyped(param.expression, [toTypedValue(resource)]).flatMap((v) =>
+    referenceOf(v.value),
+  );
+}
+
 function protect(cipher: FieldCipher, type: string, entry: IndexEntry): IndexEntry[] {
   const scope = `${type}.${entry.param}`;
   if (entry.lo !== null) {

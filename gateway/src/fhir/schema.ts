@@ -70,4 +70,15 @@ export const clinicalMigrations: readonly Migration[] = [
         );
       `),
   },
+  {
+    // Export files are sealed from now on and expire; files written in clear before are
+    // dropped rather than left at rest.
+    name: '0002-export-expiry',
+    up: (q) =>
+      q.exec(`
+        delete from clinical.export_jobs;
+        alter table clinical.export_jobs add column expires_at timestamptz not null;
+        create index export_jobs_expiry on clinical.export_jobs (expires_at);
+      `),
+  },
 ];

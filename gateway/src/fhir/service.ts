@@ -1,5 +1,6 @@
 import jsonpatch from 'fast-json-patch';
 
+import { checkCareWrite } from '../access/care-writes.js';
 import type { AccessPolicy } from '../access/policy.js';
 import type { Interaction } from '../access/rbac.js';
 import type { AuditFn } from '../audit/trail.js';
@@ -9,7 +10,12 @@ import { validate } from './definitions.js';
 import type { FhirRepository, HistoryEntry, StoredRow } from './repository.js';
 import { isResourceType, patientOf, type Resource, type ResourceType } from './resource-types.js';
 import { FhirSources } from './sources.js';
-import { VITALS_ID_PREFIX, toVitalSignsObservation, type VitalsSource } from './vitals.js';
+import {
+  VITALS_ID_PREFIX,
+  checkNotReading,
+  toVitalSignsObservation,
+  type VitalsSource,
+} from './vitals.js';
 
 /** Where an interaction's failure record points: the resource and, once known, its patient. */
 export interface AuditTarget {
@@ -203,6 +209,24 @@ export class FhirService {
   }
 
   /**
+   * A current resource by type and id from wherever it lives (stored, a device reading, a
+   * registered source) with its patient; `undefined` when absent or deleted. No access
+   * check: callers guard before they hand it out.
+   */
+  async resolve(
+    type: ResourceType,
+    id: string,
+  ): Promise<{ resource: Resource; patientId: string | null } | undefined> {
+    const found = await this.#find(type, id);
+    if (found === undefined || found.row?.deleted === true) {
+      return undefined;
+    }
+    const resource = found.external ?? this.repo.toResource(found.row as StoredRow);
+
+    return { resource, patientId: found.patientId };
+  }
+
+  /**
    * Finds a resource and checks access to it, access first: see the class comment for
    * what a caller learns about a resource that does not exist.
    */
@@ -289,6 +313,7 @@ export class FhirService {
       const patientId = type === 'Patient' ? null : patientOf(body);
       target.patientId = patientId;
       const purpose = await this.guard(req, 'create', type, type, patientId);
+      checkCareWrite(req.caller, purpose, body);
       validate({ ...body, id: undefined });
       const saved = await this.repo.create({ ...body, id: undefined });
       const savedPatient = type === 'Patient' ? saved.id : patientId;
@@ -313,6 +338,7 @@ export class FhirService {
     return this.withAudit(req, interaction, { resource: ref }, async (target) => {
       const type = this.typeOf(typeName);
       this.sources.checkReadOnly(type, interaction);
+      checkNotReading(type, id);
       if (body.resourceType !== type || body.id !== id) {
         throw new GatewayError('INVALID', 'body resourceType and id must match the URL');
       }
@@ -324,6 +350,8 @@ export class FhirService {
       const patientId = patientOf(body) ?? null;
       target.patientId = patientId;
       const purpose = await this.guard(req, interaction, type, ref, patientId);
+      const stored = purpose === 'BTG' ? await this.#storedVersion(type, id) : undefined;
+      checkCareWrite(req.caller, purpose, body, stored);
       validate(body);
       const method = interaction === 'patch' ? 'PATCH' : 'PUT';
       const result = await this.repo.update(body, { ifMatch, method });
@@ -331,6 +359,12 @@ export class FhirService {
 
       return result;
     });
+  }
+
+  async #storedVersion(type: ResourceType, id: string): Promise<Resource | undefined> {
+    const row = await this.repo.current(type, id);
+
+    return row === undefined || row.deleted ? undefined : this.repo.toResource(row);
   }
 
   /** patch with a JSON Patch document [RFC 6902] */
@@ -343,6 +377,7 @@ export class FhirService {
   ): Promise<Resource> {
     return this.withAudit(req, 'patch', { resource: `${typeName}/${id}` }, async (target) => {
       const type = this.typeOf(typeName);
+      checkNotReading(type, id);
       await this.#locate(req, 'patch', type, id, target);
       if (!Array.isArray(operations)) {
         throw new GatewayError('INVALID', 'a JSON Patch body is an array of operations');
@@ -367,6 +402,7 @@ export class FhirService {
   delete(req: FhirRequest, typeName: string, id: string): Promise<void> {
     return this.withAudit(req, 'delete', { resource: `${typeName}/${id}` }, async (target) => {
       const type = this.typeOf(typeName);
+      checkNotReading(type, id);
       const found = await this.#locate(req, 'delete', type, id, target);
       await this.repo.delete(type, id);
       await this.record(req, 'delete', target.resource, found.patientId, 'success', found.purpose);

@@ -1,17 +1,23 @@
 import {
   VITAL_CODES,
   findCodeByLoinc,
+  loincFor,
   type GlucoseContext,
   type Observation as Reading,
 } from '@sparkden/protocol';
 import type { Queryable } from '@sparkden/alerting';
 
+import { GatewayError } from '../errors.js';
 import type { Resource } from './resource-types.js';
 
-/** One bound on a reading's value: `op` compares the value with `value` (in `unit`). */
+/**
+ * One bound on a reading's value: `op` compares the value with `value` (in `unit`); `in`
+ * and `out` take the range [`value`, `upper`).
+ */
 export interface ValueBound {
-  op: '=' | '<>' | '>' | '<' | '>=' | '<=' | 'ap';
+  op: '=' | '<>' | '>' | '<' | '>=' | '<=' | 'ap' | 'in' | 'out';
   value: number;
+  upper?: number | undefined;
   /** A UCUM code the reading's unit must equal; any when absent. */
   unit?: string | undefined;
 }
@@ -34,6 +40,10 @@ export interface VitalsQuery extends VitalsFilter {
   /** At most this many, newest first (oldest first with `ascending`). */
   limit: number;
   ascending?: boolean | undefined;
+  /** Keyset paging: only readings after this one in `(effectiveAt, id)` order (ascending). */
+  after?: { effectiveAt: string; id: string } | undefined;
+  /** Only readings the hub received after this instant (Bulk Data `_since`). */
+  receivedAfter?: Date | undefined;
 }
 
 /** Read access to device readings (the alerting engine's vitals store). */
@@ -42,10 +52,27 @@ export interface VitalsSource {
   /** How many readings match, counted by the store itself. */
   count(filter: VitalsFilter): Promise<number>;
   get(id: string): Promise<Reading | undefined>;
+  /** The newest `max` readings of each LOINC code that match, newest first within a code. */
+  latest(filter: VitalsFilter, max: number): Promise<Reading[]>;
 }
 
 /** Device-reading Observation ids carry this prefix, so they never clash with manual ones. */
 export const VITALS_ID_PREFIX = 'vs-';
+
+/**
+ * Refuses a write to a device reading: it is device data, kept by the vitals store, and a
+ * FHIR write would only shadow it [FHIR R4 http: 405 for an unsupported interaction].
+ *
+ * @throws {GatewayError} `METHOD_NOT_ALLOWED` for an `Observation/vs-…` id.
+ */
+export function checkNotReading(type: string, id: string): void {
+  if (type === 'Observation' && id.startsWith(VITALS_ID_PREFIX)) {
+    throw new GatewayError(
+      'METHOD_NOT_ALLOWED',
+      'Observation/vs-… is a device reading: device data is read-only here',
+    );
+  }
+}
 
 const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
@@ -62,7 +89,8 @@ const VITAL_SIGNS = 'http://hl7.org/fhir/StructureDefinition/vitalsigns';
  * ```
  */
 export function toVitalSignsObservation(reading: Reading): Resource {
-  const code = VITAL_CODES[reading.code];
+  // The display follows the unit, as the LOINC code does (glucose mmol/L is 15074-8).
+  const code = loincFor(reading.code, reading.unit);
   const coding: Record<string, unknown>[] = [
     { system: LOINC, code: reading.loinc, display: code.display },
   ];
@@ -91,7 +119,11 @@ export function toVitalSignsObservation(reading: Reading): Resource {
     issued: reading.receivedAt,
     device: { identifier: { value: reading.device.id }, display: reading.device.model },
   };
-  Object.assign(observation, valueOf(reading));
+  Object.assign(observation, valueOf(reading, offScale(reading.interpretation)));
+  const flag = offScale(reading.interpretation);
+  if (flag !== undefined) {
+    observation.interpretation = [{ coding: [{ system: INTERPRETATION, ...OFF_SCALE[flag] }] }];
+  }
   if (reading.components !== undefined) {
     observation.component = reading.components.map((c) => ({
       code: { coding: [{ system: LOINC, code: c.loinc, display: VITAL_CODES[c.code].display }] },
@@ -108,13 +140,31 @@ export function toVitalSignsObservation(reading: Reading): Resource {
   return observation;
 }
 
-function valueOf(m: {
-  value?: number | undefined;
-  unit?: string | undefined;
-  dataAbsentReason?: string | undefined;
-}) {
+const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+const OFF_SCALE = {
+  '>': { code: '>', display: 'Off scale high' },
+  '<': { code: '<', display: 'Off scale low' },
+} as const;
+
+// A meter past its range reports its limit and a flag: the value is above (`>`) or below
+// (`<`) it, never equal [FHIR R4 Quantity.comparator; Bluetooth GSS 0x2A18 Sensor Status
+// Annunciation: result too high / too low].
+function offScale(interpretation: readonly string[] | undefined): '>' | '<' | undefined {
+  return interpretation?.find((f): f is '>' | '<' => f === '>' || f === '<');
+}
+
+function valueOf(
+  m: {
+    value?: number | undefined;
+    unit?: string | undefined;
+    dataAbsentReason?: string | undefined;
+  },
+  comparator?: '>' | '<',
+) {
   if (m.value !== undefined) {
-    return { valueQuantity: { value: m.value, unit: m.unit, system: UCUM, code: m.unit } };
+    const quantity = { value: m.value, unit: m.unit, system: UCUM, code: m.unit };
+
+    return { valueQuantity: comparator === undefined ? quantity : { ...quantity, comparator } };
   }
   if (m.dataAbsentReason !== undefined) {
     const system = 'http://terminology.hl7.org/CodeSystem/data-absent-reason';
@@ -203,6 +253,7 @@ interface ReadingRow {
   received_at: Date;
   status: string;
   quality: string[];
+  interpretation: string[] | null;
   context: unknown;
 }
 
@@ -233,6 +284,7 @@ export function sqlVitalsSource(db: Queryable): VitalsSource {
       receivedAt: new Date(r.received_at).toISOString(),
       status: r.status,
       quality: r.quality,
+      interpretation: r.interpretation ?? undefined,
       context: parseJson(r.context) ?? undefined,
     }) as Reading;
 
@@ -255,10 +307,15 @@ export function sqlVitalsSource(db: Queryable): VitalsSource {
     for (const any of q.value ?? []) {
       const alternatives = any.map((b) => {
         const v = add(b.value);
+        const range = () => `(value >= ${v}::float8 and value < ${add(b.upper)}::float8)`;
         const compare =
           b.op === 'ap'
             ? `value between ${v}::float8 * 0.9 and ${v}::float8 * 1.1`
-            : `value ${b.op} ${v}::float8`;
+            : b.op === 'in'
+              ? range()
+              : b.op === 'out'
+                ? `not ${range()}`
+                : `value ${b.op} ${v}::float8`;
 
         return b.unit === undefined ? compare : `(${compare} and unit = ${add(b.unit)})`;
       });
@@ -271,9 +328,17 @@ export function sqlVitalsSource(db: Queryable): VitalsSource {
   return {
     async find(q) {
       const { sql, values, add } = where(q);
+      const extra: string[] = [];
+      if (q.after !== undefined) {
+        const at = add(q.after.effectiveAt);
+        extra.push(`(effective_at, id) > (${at}::timestamptz, ${add(q.after.id)}::uuid)`);
+      }
+      if (q.receivedAfter !== undefined) {
+        extra.push(`received_at > ${add(q.receivedAfter)}::timestamptz`);
+      }
       const limit = add(q.limit);
       const { rows } = await db.query<ReadingRow>(
-        `select * from vitals.observation where ${sql}
+        `select * from vitals.observation where ${[sql, ...extra].join(' and ')}
          order by effective_at ${q.ascending === true ? 'asc' : 'desc'}, id limit ${limit}`,
         values,
       );
@@ -288,6 +353,19 @@ export function sqlVitalsSource(db: Queryable): VitalsSource {
       );
 
       return Number(rows[0]?.n ?? 0);
+    },
+    async latest(q, max) {
+      const { sql, values, add } = where(q);
+      const n = add(max);
+      // [FHIR R4 Observation-lastn: the most recent `max` per code], ranked in the store.
+      const { rows } = await db.query<ReadingRow>(
+        `select * from (select *, row_number() over (partition by loinc
+           order by effective_at desc, id) as lastn_rank from vitals.observation where ${sql}) x
+         where lastn_rank <= ${n} order by loinc, effective_at desc, id`,
+        values,
+      );
+
+      return rows.map(toReading);
     },
     async get(id) {
       if (!/^[0-9a-f-]{36}$/i.test(id)) {

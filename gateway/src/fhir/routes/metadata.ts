@@ -78,8 +78,15 @@ export function capabilityStatement(
       conditionalUpdate: false,
       conditionalDelete: 'not-supported',
       interaction: INTERACTIONS.map((code) => ({ code })),
+      // Only references that can land on a type served here: the rest would include nothing.
       searchInclude: Object.entries(searchParametersOf(type))
-        .filter(([, p]) => p.type === 'reference')
+        .filter(
+          ([code, p]) =>
+            !code.startsWith('_') &&
+            p.type === 'reference' &&
+            p.expression !== undefined &&
+            (p.target ?? []).some((t) => (types as readonly string[]).includes(t)),
+        )
         .map(([code]) => `${type}:${code}`),
       searchParam: params,
       ...(operations.length > 0 ? { operation: operations } : {}),

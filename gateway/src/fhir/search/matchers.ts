@@ -2,6 +2,7 @@ import type { FieldCipher } from '../../crypto/field-cipher.js';
 import { GatewayError } from '../../errors.js';
 import type { SearchParameter } from '../definitions.js';
 import { normalizeReference, normalizeString, precisionRange } from '../index-values.js';
+import { quantityRange } from './quantity-range.js';
 import { escapeLike, type SqlParams } from './sql-params.js';
 
 /** Everything a matcher needs about one parameter use. */
@@ -176,25 +177,48 @@ export function dateCondition(
 function matchQuantity(m: MatchInput, sql: SqlParams): string {
   const [prefix, rest] = prefixed(m.value);
   const [number, system, code] = rest.split('|');
-  const n = Number(number);
-  if (number === undefined || number === '' || !Number.isFinite(n)) {
+  const range = quantityRange(number ?? '');
+  if (number === undefined || range === undefined) {
     throw invalid(`"${m.code}" needs a number, got an invalid value`);
   }
 
-  const i = m.alias;
-  const ops: Record<string, string> = { eq: '=', ne: '<>', gt: '>', lt: '<', ge: '>=', le: '<=' };
-  const v = sql.add(n);
-  const num =
-    prefix === 'ap'
-      ? `${i}.num between ${v}::numeric * 0.9 and ${v}::numeric * 1.1`
-      : `${i}.num ${ops[prefix] ?? '='} ${v}::numeric`;
-  const parts = [num];
+  const parts = [numberCondition(`${m.alias}.num`, prefix, number, range, sql)];
   if (system !== undefined && system !== '') {
-    parts.push(`${i}.sys = ${sql.add(system)}`);
+    parts.push(`${m.alias}.sys = ${sql.add(system)}`);
   }
   if (code !== undefined && code !== '') {
-    parts.push(`${i}.code = ${sql.add(code)}`);
+    parts.push(`${m.alias}.code = ${sql.add(code)}`);
   }
 
   return parts.join(' and ');
+}
+
+// [FHIR R4 search 3.1.1.4.2: number prefixes] `eq`/`ne` (and no prefix) use the range the
+// value's precision implies; `sa`/`eb` start above or end below it; the rest compare.
+function numberCondition(
+  num: string,
+  prefix: string,
+  number: string,
+  [lo, hi]: [string, string],
+  sql: SqlParams,
+): string {
+  const inRange = () => `(${num} >= ${sql.add(lo)}::numeric and ${num} < ${sql.add(hi)}::numeric)`;
+  const ops: Record<string, string> = { gt: '>', lt: '<', ge: '>=', le: '<=' };
+  switch (prefix) {
+    case 'eq':
+      return inRange();
+    case 'ne':
+      return `not ${inRange()}`;
+    case 'sa':
+      return `${num} >= ${sql.add(hi)}::numeric`;
+    case 'eb':
+      return `${num} < ${sql.add(lo)}::numeric`;
+    case 'ap': {
+      const v = sql.add(number);
+
+      return `${num} between ${v}::numeric * 0.9 and ${v}::numeric * 1.1`;
+    }
+    default:
+      return `${num} ${ops[prefix] ?? '='} ${sql.add(number)}::numeric`;
+  }
 }

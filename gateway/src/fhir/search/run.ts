@@ -8,6 +8,7 @@ import { patientIdOf, patientOf, type Resource, type ResourceType } from '../res
 import type { FhirService } from '../service.js';
 import type { VitalsSource } from '../vitals.js';
 import { compileSearch, type CompiledSearch } from './compile.js';
+import { includesOf } from './includes.js';
 import { sourcedSearch } from './sourced.js';
 import { findVitals } from './vitals-search.js';
 
@@ -168,11 +169,22 @@ function vitalsPatientOf(
   return named[0] ?? (req.caller.role === 'patient' ? req.caller.patientId : undefined);
 }
 
+// A patient the caller may not see contributes no readings; any other error travels.
 async function mayRead(fhir: FhirService, req: FhirRequest, patientId: string): Promise<boolean> {
-  return fhir.policy.checkPatient(req.caller, patientId).then(
-    () => true,
-    () => false,
-  );
+  try {
+    await fhir.policy.checkPatient(req.caller, patientId);
+
+    return true;
+  } catch (error) {
+    if (isDenial(error)) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+function isDenial(error: unknown): boolean {
+  return error instanceof GatewayError && error.code === 'FORBIDDEN';
 }
 
 function sortOf(entries: [string, string][]): string | undefined {
@@ -197,47 +209,6 @@ function inDateOrder(entries: [string, string][]): [string, string][] {
   return entries;
 }
 
-async function includesOf(
-  fhir: FhirService,
-  req: FhirRequest,
-  c: CompiledSearch,
-  matches: Resource[],
-): Promise<Resource[]> {
-  if (c.include.length === 0 || matches.length === 0) {
-    return [];
-  }
-  const ids = matches.map((m) => m.id as string);
-  const { rows } = await fhir.repo.db.query<{ code: string }>(
-    `select distinct code from clinical.search_index where resource_type = $1 and id = any($2::text[]) and param = any($3::text[])`,
-    [c.type, ids, c.include.map((i) => i.param)],
-  );
-  const wanted = rows
-    .map((r) => r.code.split('/') as [string, string])
-    .filter(
-      ([t]) =>
-        c.include.every((i) => i.targetType === undefined) ||
-        c.include.some((i) => i.targetType === t),
-    );
-  const included: Resource[] = [];
-  for (const [t, id] of wanted) {
-    const resource = await fhir.repo.read(t, id).catch(() => undefined);
-    if (resource === undefined) {
-      continue;
-    }
-    const allowed = await fhir
-      .guard(req, 'read', t as ResourceType, `${t}/${id}`, patientOf(resource) ?? null)
-      .then(
-        () => true,
-        () => false,
-      );
-    if (allowed) {
-      included.push(resource);
-    }
-  }
-
-  return included;
-}
-
 async function auditPage(
   fhir: FhirService,
   req: FhirRequest,
@@ -254,7 +225,23 @@ async function auditPage(
 
     return;
   }
-  await Promise.all(
-    patients.map((p) => fhir.record(req, 'search', type, p, 'success', 'TREAT', detail)),
-  );
+  for (const p of patients) {
+    const purpose = await purposeOf(fhir, req, type as ResourceType, p);
+    await fhir.record(req, 'search', type, p, 'success', purpose, detail);
+  }
+}
+
+// Under break-the-glass every patient a search touches gets its own `break-glass` record
+// (the guard writes it) before the search record, as a read would.
+async function purposeOf(
+  fhir: FhirService,
+  req: FhirRequest,
+  type: ResourceType,
+  patientId: string,
+): Promise<string> {
+  if (req.caller.breakGlass === undefined) {
+    return 'TREAT';
+  }
+
+  return fhir.guard(req, 'search', type, type, patientId);
 }

@@ -84,8 +84,15 @@ async function visibleTo(
     return false;
   }
 
-  return fhir.policy.checkPatient(req.caller, patientId).then(
-    () => true,
-    () => false,
-  );
+  // A patient the caller may not see finds nothing; any other error travels.
+  try {
+    await fhir.policy.checkPatient(req.caller, patientId);
+
+    return true;
+  } catch (error) {
+    if (error instanceof GatewayError && error.code === 'FORBIDDEN') {
+      return false;
+    }
+    throw error;
+  }
 }

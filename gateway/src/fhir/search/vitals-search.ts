@@ -2,6 +2,7 @@ import { matchesSearchRequest, parseSearchRequest } from '@medplum/core';
 
 import { GatewayError } from '../../errors.js';
 import { precisionRange } from '../index-values.js';
+import { quantityRange } from './quantity-range.js';
 import type { Resource } from '../resource-types.js';
 import {
   toVitalSignsObservation,
@@ -14,10 +15,8 @@ import {
 const LOINC = 'http://loinc.org';
 const CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const DATE_PREFIX = /^(eq|gt|ge|lt|le|sa|eb)/;
-const QUANTITY_PREFIX = /^(eq|ne|gt|lt|ge|le|ap)(?=[\d-])/;
+const QUANTITY_PREFIX = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)(?=[\d-])/;
 const OPS: Record<string, ValueBound['op']> = {
-  eq: '=',
-  ne: '<>',
   gt: '>',
   lt: '<',
   ge: '>=',
@@ -136,16 +135,30 @@ const minusOne = (iso: string) => new Date(new Date(iso).getTime() - 1).toISOStr
 function boundOf(raw: string): ValueBound | undefined {
   const prefix = QUANTITY_PREFIX.exec(raw)?.[1] ?? 'eq';
   const [number, system, code] = raw.replace(QUANTITY_PREFIX, '').split('|');
-  const value = Number(number);
-  if (number === undefined || number === '' || !Number.isFinite(value)) {
+  const range = quantityRange(number ?? '');
+  if (number === undefined || range === undefined) {
     return undefined;
   }
   const ucum = system === undefined || system === '' || system === 'http://unitsofmeasure.org';
   if (!ucum) {
     return undefined;
   }
+  const unit = code === '' ? undefined : code;
+  const [lo, hi] = range.map(Number) as [number, number];
 
-  return { op: OPS[prefix] ?? '=', value, unit: code === '' ? undefined : code };
+  // [FHIR R4 search 3.1.1.4.2] eq/ne over the implied precision range; sa/eb beyond it.
+  switch (prefix) {
+    case 'eq':
+      return { op: 'in', value: lo, upper: hi, unit };
+    case 'ne':
+      return { op: 'out', value: lo, upper: hi, unit };
+    case 'sa':
+      return { op: '>=', value: hi, unit };
+    case 'eb':
+      return { op: '<', value: lo, unit };
+    default:
+      return { op: OPS[prefix] ?? '=', value: Number(number), unit };
+  }
 }
 
 /**
