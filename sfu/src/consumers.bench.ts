@@ -10,15 +10,20 @@
  *    and SRTP both ways (`enableSrtp`, AES_CM_128_HMAC_SHA1_80), where a second worker, not
  *    measured, protects the incoming RTP and every consumer's transport protects its copy, as
  *    DTLS-SRTP to browsers does.
- * 2. Latency. The same frames go two ways in one run, alternating: sender → SFU (PlainTransport
- *    in, SimpleConsumer, PlainTransport out) → sink, and sender → sink directly over loopback
- *    UDP (the direct peer path). Frame latency = first packet sent → last packet received.
+ * 2. Latency, first as a browser sees it: in one headless Chromium page a canvas stream with a
+ *    frame counter drawn in its pixels goes over a direct RTCPeerConnection pair and, at the
+ *    same time, through this SFU (WebRtcTransport, DTLS-SRTP); each decoded frame's latency is
+ *    decode time - draw time (browser-latency.ts). Then the same frames of this process go two
+ *    ways, alternating: sender → SFU (PlainTransport in, SimpleConsumer, PlainTransport out) →
+ *    sink, and sender → sink directly over loopback UDP. Frame latency = first packet sent →
+ *    last packet received.
  *
  * NOTE: the SRTP run has the per-packet cost of SRTP but not DTLS's handshake or ICE checks,
  * which are per transport, not per packet. Needs the built worker (sfu/scripts/build-worker.sh).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { types as ms } from 'mediasoup';
+import { reportBrowserLatency } from './browser-latency.js';
 import { findWorkerBinary, loadMediasoup } from './worker-binary.js';
 
 const VIDEO_SSRC = 11111111;
@@ -341,6 +346,7 @@ async function addedLatency(): Promise<void> {
       { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
     ],
   });
+  await reportBrowserLatency(router);
   const producer = await setupProducer(router);
   const sender = await bind();
   const viaSfu = await bind();

@@ -17,7 +17,11 @@ export type VisitErrorCode =
   /** A request named a transport, producer or participant that does not exist here. */
   | 'NOT_FOUND'
   /** A request body failed validation. */
-  | 'BAD_REQUEST';
+  | 'BAD_REQUEST'
+  /** The user already holds a connected seat in this visit (another device or tab). */
+  | 'SEAT_TAKEN'
+  /** The host muted this kind; the participant may unmute only once the host allows it. */
+  | 'MUTED_BY_HOST';
 
 /**
  * A visit-signaling failure. Sent to the client as `{ code, message }` in the ack.

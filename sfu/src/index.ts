@@ -39,6 +39,13 @@ export type {
 } from './visit-events.js';
 export { findWorkerBinary, BUILD_WORKER_COMMAND, type WorkerBinary } from './worker-binary.js';
 export { verifyWorkerBinary } from './worker-verify.js';
+export {
+  reportMissingMedia,
+  mediaRequired,
+  REQUIRE_MEDIA_ENV,
+  MediaPrerequisiteError,
+  type PrerequisiteTest,
+} from './media-prerequisite.js';
 export type { MediaNetworkOptions } from './worker-pool.js';
 export type { VisitHandshakeAuth } from './signaling.js';
 export * from './vitals-feed.js';

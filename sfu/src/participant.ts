@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { types as ms } from 'mediasoup';
+import { VisitError } from './errors.js';
 import type { VisitRole, VisitTokenClaims } from './tokens.js';
 
 /** Where a participant is in the visit. */
@@ -26,6 +27,10 @@ export interface Participant {
   inCallSince?: number;
   secondsInCall: number;
   graceTimer?: NodeJS.Timeout;
+  /** `jti` of the join token the seat was last taken with. */
+  tokenId: string;
+  /** Kinds the host muted; the participant's producers of these stay paused. */
+  hostMuted: Set<ms.MediaKind>;
 }
 
 /** Lobby entry as the host sees it. */
@@ -60,6 +65,8 @@ export function newParticipant(claims: VisitTokenClaims, now: number): Participa
     producers: new Map(),
     consumers: new Map(),
     secondsInCall: 0,
+    tokenId: claims.tokenId,
+    hostMuted: new Set(),
   };
 }
 
@@ -74,6 +81,25 @@ export function lobbyOf(participants: readonly Participant[]): LobbyEntry[] {
       role: p.role,
       waitingSince: new Date(p.waitingSince).toISOString(),
     }));
+}
+
+/**
+ * What the lobby change tells each connected participant: hosts in the call get the waiting
+ * list, those waiting learn whether their host is there.
+ */
+export function lobbyUpdates(
+  participants: readonly Participant[],
+): [participantId: string, event: string, payload: unknown][] {
+  const waiting = lobbyOf(participants);
+  const hostPresent = hostPresentIn(participants);
+  const connected = participants.filter((p) => p.connected);
+
+  return connected.flatMap((p): [string, string, unknown][] => {
+    if (p.role === 'host' && p.state === 'in-call') {
+      return [[p.id, 'lobby', { waiting }]];
+    }
+    return p.state === 'lobby' ? [[p.id, 'lobbyStatus', { hostPresent }]] : [];
+  });
 }
 
 /** Whether a host is connected and in the call. */
@@ -104,4 +130,18 @@ export function closeParticipantMedia(p: Participant): void {
   p.producers.clear();
   p.consumers.clear();
   p.router = undefined;
+}
+
+/**
+ * @throws {VisitError} `MUTED_BY_HOST` while the host has not allowed `kind` back on.
+ */
+export function assertMayUnmute(p: Participant, kind: ms.MediaKind): void {
+  if (p.hostMuted.has(kind)) {
+    throw new VisitError('MUTED_BY_HOST', `the host muted your ${kind}; ask to unmute`);
+  }
+}
+
+/** The participant's FHIR reference as event fields (none when the token carried none). */
+export function actorRefOf(p: Participant): { actorRef?: string } {
+  return p.actorRef === undefined ? {} : { actorRef: p.actorRef };
 }

@@ -258,9 +258,10 @@ export function createSfuService(options: SfuServiceOptions): SfuService {
         room.end(null);
       }
       if (registry && options.cluster) {
+        // The entry also expires with its heartbeat, so a failed removal is logged, not fatal.
         await registry
           .remove(options.cluster.nodeId ?? `${hostname()}:${process.pid}`)
-          .catch(() => undefined);
+          .catch((err: unknown) => logger.warn({ err }, 'sfu node deregistration failed'));
       }
       if (ownsRedis) {
         redis?.disconnect();

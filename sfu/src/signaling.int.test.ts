@@ -253,6 +253,54 @@ test('host ends the visit: everyone is told, events carry duration, nobody can r
   assert.is(await refused({ token: await token('apt-6', 'pat', 'patient') }), 'VISIT_ENDED');
 });
 
+test('a second device of the same user cannot take over a live seat', async () => {
+  const first = await join('apt-8', 'pat', 'patient');
+
+  const code = await refused({ token: await token('apt-8', 'pat', 'patient') });
+
+  assert.is(code, 'SEAT_TAKEN');
+  assert.ok(first.socket.connected, 'the seat holder keeps its connection');
+  assert.ok(
+    audits.some(
+      (a) => a.action === 'visit.join' && a.outcome === 'denied' && a.reason === 'SEAT_TAKEN',
+    ),
+  );
+});
+
+test('the same token takes its own seat again; a dropped seat is retaken with a new token', async () => {
+  const host = await join('apt-9', 'doc', 'host');
+  const sameToken = await token('apt-9', 'pat', 'patient');
+  const first = connect(`${url}/visit`, {
+    auth: { token: sameToken },
+    transports: ['websocket'],
+    reconnection: false,
+  });
+  clients.push(first);
+  const w1 = await once<{ participantId: string }>(first, 'welcome');
+  const again = connect(`${url}/visit`, {
+    auth: { token: sameToken },
+    transports: ['websocket'],
+    reconnection: false,
+  });
+  clients.push(again);
+  const w2 = await once<{ participantId: string }>(again, 'welcome');
+  assert.is(w2.participantId, w1.participantId);
+
+  // The server has seen the drop when the host's lobby list empties.
+  const emptied = new Promise<void>((resolve) =>
+    host.socket.on('lobby', (m: { waiting: unknown[] }) => {
+      if (m.waiting.length === 0) {
+        resolve();
+      }
+    }),
+  );
+  again.disconnect();
+  await emptied;
+  const fresh = await join('apt-9', 'pat', 'patient');
+
+  assert.is(fresh.welcome.participantId, w1.participantId);
+});
+
 test('forged or missing tokens are refused at the handshake', async () => {
   const forged = await createVisitTokenIssuer(randomBytes(32)).issue({
     appointmentId: 'apt-7',

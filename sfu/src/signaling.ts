@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
 import type { types as ms } from 'mediasoup';
 import { VisitError } from './errors.js';
+import { assertMayUnmute } from './participant.js';
 import type { VisitRoom, Participant, RoomSend } from './visit-room.js';
 import type { VisitTokenClaims } from './tokens.js';
 
@@ -86,6 +87,9 @@ export function attachVisitSignaling(nsp: Namespace, ctx: SignalingContext): Roo
     })().then(
       () => next(),
       (error: unknown) => {
+        if (!(error instanceof VisitError)) {
+          log.warn({ err: error, socket: socket.id }, 'handshake failed');
+        }
         const e = error instanceof VisitError ? error : new VisitError('BAD_REQUEST', 'rejected');
         const err = new Error(e.message) as Error & { data: ErrorBody };
         err.data = { code: e.code, message: e.message };
@@ -170,6 +174,9 @@ export function attachVisitSignaling(nsp: Namespace, ctx: SignalingContext): Roo
     on('admit', (b) => room.admit(participant, str(b.participantId, 'participantId')));
     on('deny', (b) => room.deny(participant, str(b.participantId, 'participantId')));
     on('mute', (b) => room.mute(participant, str(b.participantId, 'participantId'), kind(b.kind)));
+    on('allowUnmute', (b) =>
+      room.allowUnmute(participant, str(b.participantId, 'participantId'), kind(b.kind)),
+    );
     on('kick', (b) => room.kick(participant, str(b.participantId, 'participantId')));
     on('end', () => room.end(participant));
     on('hangup', () => room.hangup(participant));
@@ -224,6 +231,7 @@ export function attachVisitSignaling(nsp: Namespace, ctx: SignalingContext): Roo
       });
       participant.producers.set(producer.id, producer);
       room.producerAdded(producer.kind);
+      await room.enforceHostMute(participant, producer);
       producer.observer.once('close', () => {
         participant.producers.delete(producer.id);
         room.broadcastFrom(participant, 'producerClosed', { producerId: producer.id });
@@ -297,12 +305,23 @@ export function attachVisitSignaling(nsp: Namespace, ctx: SignalingContext): Roo
       }
       const spatialLayer = Number(b.spatialLayer);
       const temporalLayer = b.temporalLayer === undefined ? undefined : Number(b.temporalLayer);
-      await consumer.setPreferredLayers({ spatialLayer, temporalLayer });
+      try {
+        await consumer.setPreferredLayers({ spatialLayer, temporalLayer });
+      } catch (error) {
+        // The worker closes a consumer with its producer before this process hears of it.
+        if (!room.participants.some((p) => p.producers.has(consumer.producerId))) {
+          throw new VisitError('NOT_FOUND', 'the producer has gone', { cause: error });
+        }
+        throw error;
+      }
     });
 
     on('setMuted', async (b) => {
       inCall();
       const k = kind(b.kind);
+      if (b.muted !== true) {
+        assertMayUnmute(participant, k);
+      }
       for (const producer of participant.producers.values()) {
         if (producer.kind !== k) {
           continue;

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { types as ms } from 'mediasoup';
+import { reportMissingMedia } from './media-prerequisite.js';
 import { VisitMedia } from './visit-media.js';
 import { findWorkerBinary, loadMediasoup } from './worker-binary.js';
 import { WorkerPool } from './worker-pool.js';
@@ -53,7 +54,7 @@ async function consumerOf(producer: ms.Producer): Promise<ms.Consumer> {
 }
 
 if (!bin.available) {
-  console.log(`SKIP simulcast tests: ${bin.reason}`);
+  reportMissingMedia(test, 'simulcast tests', bin.reason);
 } else {
   test.before(async () => {
     const mediasoup = await loadMediasoup(bin.path);

@@ -75,6 +75,7 @@ export type VisitAuditAction =
   | 'visit.deny'
   | 'visit.leave'
   | 'visit.mute'
+  | 'visit.allow-unmute'
   | 'visit.kick'
   | 'visit.end';
 

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { types as ms } from 'mediasoup';
+import { reportMissingMedia } from './media-prerequisite.js';
 import { VisitMedia } from './visit-media.js';
 import { findWorkerBinary, loadMediasoup } from './worker-binary.js';
 import { WorkerPool } from './worker-pool.js';
@@ -27,7 +28,7 @@ async function plainProducer(router: ms.Router, ssrc: number) {
 }
 
 if (!bin.available) {
-  console.log(`SKIP visit media tests: ${bin.reason}`);
+  reportMissingMedia(test, 'visit media tests', bin.reason);
 } else {
   test.before(async () => {
     const mediasoup = await loadMediasoup(bin.path);
@@ -122,6 +123,40 @@ if (!bin.available) {
     assert.is.not(quiet.workerIndexes[0], busy.workerIndexes[0]);
     busy.close();
     quiet.close();
+  });
+  async function routersOnPool(): Promise<number> {
+    const dumps = await Promise.all(pool.workers.map((w) => w.worker.dump()));
+
+    return dumps.reduce((n, d) => n + d.routerIds.length, 0);
+  }
+
+  test('concurrent newcomers of a new visit share one router', async () => {
+    const before = await routersOnPool();
+    const media = new VisitMedia({ pool, appointmentId: 'apt-race', maxLoadPerWorker: 100 });
+
+    const routers = await Promise.all([1, 2, 3, 4].map(() => media.routerForNewcomer()));
+
+    assert.is(new Set(routers).size, 1);
+    assert.is(media.routerCount, 1);
+    assert.is(await routersOnPool(), before + 1);
+    media.close();
+  });
+
+  test('after its router closes under it, concurrent rebuilds create one new router', async () => {
+    const media = new VisitMedia({ pool, appointmentId: 'apt-reset', maxLoadPerWorker: 100 });
+    const lost = await media.routerForNewcomer();
+    const before = await routersOnPool();
+
+    // A dead worker closes its routers; every participant then asks for a new one at once.
+    lost.close();
+    const routers = await Promise.all([1, 2, 3].map(() => media.routerForNewcomer()));
+
+    assert.is(new Set(routers).size, 1);
+    assert.is.not(routers[0], lost);
+    assert.not.ok(routers[0].closed);
+    assert.is(media.routerCount, 1);
+    assert.is(await routersOnPool(), before);
+    media.close();
   });
 }
 

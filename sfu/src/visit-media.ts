@@ -48,6 +48,8 @@ export class VisitMedia {
   /** `${workerIndex}:${producerId}` already available in that router */
   readonly #present = new Set<string>();
   readonly #pending = new Map<string, Promise<unknown>>();
+  /** Placement runs one at a time, so concurrent newcomers never create two routers. */
+  #placing: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(options: VisitMediaOptions) {
@@ -65,9 +67,22 @@ export class VisitMedia {
 
   /**
    * Router for a newcomer: the visit's emptiest router, or a new one when all are full.
+   * Concurrent calls are placed one after another, so they share a router being created
+   * (also after a worker died and every participant asks for a new one at once).
    * @throws {InvalidStateError} after {@link close}.
    */
-  async routerForNewcomer(): Promise<ms.Router> {
+  routerForNewcomer(): Promise<ms.Router> {
+    if (this.#closed) {
+      return Promise.reject(new InvalidStateError('visit closed'));
+    }
+
+    const placed = this.#placing.then(() => this.#place());
+    this.#placing = placed.catch(() => undefined);
+
+    return placed;
+  }
+
+  async #place(): Promise<ms.Router> {
     if (this.#closed) {
       throw new InvalidStateError('visit closed');
     }
@@ -175,6 +190,13 @@ export class VisitMedia {
       throw new InvalidStateError('visit closed');
     }
     this.#routers.set(index, router);
+    // A router closed under the visit (its worker died) leaves the map, so the next newcomer
+    // gets a fresh one instead of a closed one.
+    router.observer.once('close', () => {
+      if (this.#routers.get(index) === router) {
+        this.forgetWorker(index);
+      }
+    });
     await Promise.all(
       [...this.#producerHome.keys()].map((id) => this.ensureProducerIn(id, router)),
     );

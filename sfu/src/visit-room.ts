@@ -1,9 +1,11 @@
 import type { types as ms } from 'mediasoup';
 import { VisitError } from './errors.js';
 import {
+  actorRefOf,
   closeParticipantMedia,
   hostPresentIn,
   lobbyOf,
+  lobbyUpdates,
   newParticipant,
   peerInfoOf,
   type LobbyEntry,
@@ -11,8 +13,11 @@ import {
   type PeerInfo,
 } from './participant.js';
 import type { VisitAuditAction, VisitAuditEvent, VisitEvent, LeaveReason } from './visit-events.js';
+import { SeatPolicy } from './seat-policy.js';
 import { VisitClock } from './visit-clock.js';
+import { endedEvents } from './visit-summary.js';
 import type { VisitMedia } from './visit-media.js';
+import { VisitMediaSlot } from './visit-media-slot.js';
 import type { VisitRole, VisitTokenClaims } from './tokens.js';
 
 export type { LobbyEntry, Participant, ParticipantState, PeerInfo } from './participant.js';
@@ -48,10 +53,9 @@ export class VisitRoom {
   readonly appointmentId: string;
   readonly #o: VisitRoomOptions;
   readonly #participants = new Map<string, Participant>();
-  readonly #admittedUsers = new Set<string>();
-  readonly #kickedUsers = new Set<string>();
+  readonly #seats = new SeatPolicy();
   readonly #clock = new VisitClock();
-  #media?: VisitMedia;
+  readonly #media: VisitMediaSlot;
   #videoSent = false;
   #ended = false;
   #emptyTimer?: NodeJS.Timeout;
@@ -60,6 +64,7 @@ export class VisitRoom {
   constructor(options: VisitRoomOptions) {
     this.appointmentId = options.appointmentId;
     this.#o = options;
+    this.#media = new VisitMediaSlot(options.media);
     this.#now = options.now ?? Date.now;
   }
 
@@ -92,20 +97,23 @@ export class VisitRoom {
 
   /**
    * A token holder arrives (or returns). The host goes straight into the call; a patient or guest
-   * admitted earlier in this visit goes back in; anyone else waits in the lobby. A second
-   * connection of the same user takes over the existing participant.
+   * admitted earlier in this visit goes back in; anyone else waits in the lobby. The user's
+   * seat, while it is held, is taken again only with the token it was taken with (the same
+   * device) or after its connection dropped; a token is never accepted for another user.
+   * @throws {VisitError} `KICKED`, `SEAT_TAKEN`, or `TOKEN_INVALID` for a replayed token id.
    */
   join(claims: VisitTokenClaims): { participant: Participant; resumed: boolean } {
     this.#assertOpen();
-    if (this.#kickedUsers.has(claims.userId)) {
-      this.#audit('visit.join', claims, { outcome: 'denied', reason: 'KICKED' });
-      throw new VisitError('KICKED', 'removed from this visit by the host');
+    const denied = this.#seats.denial(claims, this.#seatOf(claims.userId));
+    if (denied) {
+      this.#audit('visit.join', claims, { outcome: 'denied', reason: denied.code });
+      throw denied;
     }
 
-    const existing = this.participants.find(
-      (p) => p.userId === claims.userId && p.state !== 'left',
-    );
+    this.#seats.presented(claims);
+    const existing = this.#seatOf(claims.userId);
     if (existing) {
+      existing.tokenId = claims.tokenId;
       this.#reattach(existing);
       return { participant: existing, resumed: true };
     }
@@ -114,13 +122,17 @@ export class VisitRoom {
     this.#participants.set(participant.id, participant);
     clearTimeout(this.#emptyTimer);
     this.#audit('visit.join', claims);
-    if (claims.role === 'host' || this.#admittedUsers.has(claims.userId)) {
+    if (claims.role === 'host' || this.#seats.wasAdmitted(claims.userId)) {
       this.#enterCall(participant);
     } else {
       this.#notifyLobby();
     }
 
     return { participant, resumed: false };
+  }
+
+  #seatOf(userId: string): Participant | undefined {
+    return this.participants.find((p) => p.userId === userId && p.state !== 'left');
   }
 
   /** A dropped client comes back with its resume key (the join token may have expired). */
@@ -142,12 +154,12 @@ export class VisitRoom {
       return;
     }
 
-    this.#admittedUsers.add(p.userId);
+    this.#seats.admitted(p.userId);
     this.#o.emit({
       type: 'admitted',
       appointmentId: this.appointmentId,
       userId: p.userId,
-      ...this.#ref(p),
+      ...actorRefOf(p),
       role: p.role,
       byUserId: host.userId,
       at: iso(this.#now()),
@@ -165,19 +177,41 @@ export class VisitRoom {
     this.#leave(p, 'denied');
   }
 
-  /** Host mutes a participant's audio or video: the server pauses the producer. */
+  /**
+   * Host mutes a participant's audio or video: the server pauses the producer, and it stays
+   * paused (also a producer created later) until the host allows unmuting; the host can never
+   * turn a participant's microphone or camera back on.
+   */
   async mute(host: Participant, participantId: string, kind: ms.MediaKind): Promise<void> {
     this.#requireHost(host, 'visit.mute');
     const p = this.get(participantId);
 
+    p.hostMuted.add(kind);
     for (const producer of p.producers.values()) {
-      if (producer.kind === kind) {
-        await producer.pause();
-        this.#broadcast('producerPaused', { producerId: producer.id, participantId: p.id });
-      }
+      await this.enforceHostMute(p, producer);
     }
     this.#audit('visit.mute', host, { subjectUserId: p.userId, reason: kind });
     this.#o.send(p.id, 'mutedByHost', { kind });
+  }
+
+  /** Host lets a muted participant unmute `kind` again; the participant decides when. */
+  allowUnmute(host: Participant, participantId: string, kind: ms.MediaKind): void {
+    this.#requireHost(host, 'visit.allow-unmute');
+    const p = this.get(participantId);
+
+    p.hostMuted.delete(kind);
+    this.#audit('visit.allow-unmute', host, { subjectUserId: p.userId, reason: kind });
+    this.#o.send(p.id, 'unmuteAllowed', { kind });
+  }
+
+  /** Pauses `producer` if the host muted its kind (a new producer must not bypass a mute). */
+  async enforceHostMute(p: Participant, producer: ms.Producer): Promise<void> {
+    if (!p.hostMuted.has(producer.kind) || producer.paused) {
+      return;
+    }
+
+    await producer.pause();
+    this.#broadcast('producerPaused', { producerId: producer.id, participantId: p.id });
   }
 
   kick(host: Participant, participantId: string): void {
@@ -187,8 +221,7 @@ export class VisitRoom {
       throw new VisitError('FORBIDDEN', 'a host cannot be removed');
     }
 
-    this.#kickedUsers.add(p.userId);
-    this.#admittedUsers.delete(p.userId);
+    this.#seats.kicked(p.userId);
     this.#audit('visit.kick', host, { subjectUserId: p.userId });
     this.#o.send(p.id, 'kicked', {});
     this.#leave(p, 'kicked');
@@ -229,41 +262,30 @@ export class VisitRoom {
     }
     this.#ended = true;
     clearTimeout(this.#emptyTimer);
-    this.#media?.close();
+    this.#media.close();
     this.#audit('visit.end', host ?? { userId: 'system', role: 'host' });
-    const startedAt = this.#clock.startedAt ?? at;
-    const interactiveSeconds = this.#clock.interactiveSeconds(at);
-    this.#o.emit({
-      type: 'ended',
+    const summary = endedEvents({
       appointmentId: this.appointmentId,
-      startedAt: iso(startedAt),
-      endedAt: iso(at),
-      durationSeconds: Math.round((at - startedAt) / 1000),
-      interactiveSeconds,
+      clock: this.#clock,
+      at,
       video: this.#videoSent,
       endedByUserId: host?.userId ?? null,
-      participants: this.participants.map((p) => ({
-        userId: p.userId,
-        ...this.#ref(p),
-        role: p.role,
-        secondsInCall: Math.round(p.secondsInCall),
-      })),
+      participants: this.participants,
     });
-    this.#o.emit({
-      type: 'duration',
-      appointmentId: this.appointmentId,
-      interactiveSeconds,
-      at: iso(at),
-    });
+    for (const event of summary) {
+      this.#o.emit(event);
+    }
     this.#o.onEnded();
   }
 
-  /** Media of the call; created lazily on the first request. */
-  async media(): Promise<VisitMedia> {
+  /**
+   * Media of the call, created on the first request; concurrent first requests share one.
+   * @throws {VisitError} `VISIT_ENDED` when the visit ended.
+   */
+  media(): Promise<VisitMedia> {
     this.#assertOpen();
-    this.#media ??= await this.#o.media();
 
-    return this.#media;
+    return this.#media.get();
   }
 
   /** Peers in the call other than `self`, with their producers. */
@@ -290,11 +312,12 @@ export class VisitRoom {
     closeParticipantMedia(p);
   }
 
-  /** Worker died under the visit: everyone rebuilds media on a new router. */
+  /**
+   * Worker died under the visit: everyone whose router closed rebuilds media on a new one.
+   * (The media set may already have dropped the closed router when it saw it close.)
+   */
   workerLost(index: number): void {
-    if (!this.#media?.forgetWorker(index)) {
-      return;
-    }
+    this.#media.ready?.forgetWorker(index);
     for (const p of this.participants) {
       if (p.router && p.router.closed) {
         this.closeMedia(p);
@@ -329,7 +352,7 @@ export class VisitRoom {
       type: 'joined',
       appointmentId: this.appointmentId,
       userId: p.userId,
-      ...this.#ref(p),
+      ...actorRefOf(p),
       role: p.role,
       at: iso(now),
     });
@@ -357,7 +380,7 @@ export class VisitRoom {
       type: 'left',
       appointmentId: this.appointmentId,
       userId: p.userId,
-      ...this.#ref(p),
+      ...actorRefOf(p),
       role: p.role,
       reason,
       secondsInCall: Math.round(p.secondsInCall),
@@ -389,22 +412,9 @@ export class VisitRoom {
     });
   }
 
-  #ref(p: Participant): { actorRef?: string } {
-    return p.actorRef === undefined ? {} : { actorRef: p.actorRef };
-  }
-
   #notifyLobby(): void {
-    const lobby = this.lobby();
-    const hostPresent = this.hostPresent();
-    for (const p of this.participants) {
-      if (!p.connected) {
-        continue;
-      }
-      if (p.role === 'host' && p.state === 'in-call') {
-        this.#o.send(p.id, 'lobby', { waiting: lobby });
-      } else if (p.state === 'lobby') {
-        this.#o.send(p.id, 'lobbyStatus', { hostPresent });
-      }
+    for (const [participantId, event, payload] of lobbyUpdates(this.participants)) {
+      this.#o.send(participantId, event, payload);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Server } from 'socket.io';
 import { VisitError } from './errors.js';
-import { verifyVisitToken, type VisitTokenVerifyKey } from './tokens.js';
+import { verifyVisitToken, type VisitTokenClaims, type VisitTokenVerifyKey } from './tokens.js';
 
 /**
  * The live-vitals panel contract. The clinician's visit page connects to this socket.io
@@ -57,12 +57,28 @@ export interface VitalsSink {
   alertCleared(id: string): void;
 }
 
+/** Who opened the feed, from the verified visit token: what the PHI read is audited as. */
+export interface VitalsReader {
+  /** Opaque user id of the clinician host. */
+  userId: string;
+  role: VisitTokenClaims['role'];
+  /** The visit (Appointment) the read is for: the purpose of the read. */
+  appointmentId: string;
+  /** `jti` of the token the feed was opened with. */
+  tokenId: string;
+}
+
 /**
  * What the hub plugs in (the alerting service): subscribe one panel to one patient; returns
- * the unsubscribe function.
+ * the unsubscribe function. A source that audits reads does so with `reader`, and refuses the
+ * read (rejects) when the audit record cannot be written.
  */
 export interface VitalsSource {
-  subscribe(patientRef: string, sink: VitalsSink): (() => void) | Promise<() => void>;
+  subscribe(
+    patientRef: string,
+    sink: VitalsSink,
+    reader: VitalsReader,
+  ): (() => void) | Promise<() => void>;
 }
 
 export interface VitalsFeedOptions {
@@ -89,10 +105,19 @@ export function attachVitalsFeed(io: Server, options: VitalsFeedOptions): void {
         if (claims.role !== 'host' || !claims.patientRef) {
           throw new VisitError('FORBIDDEN', 'live vitals are for the clinician host');
         }
-        socket.data = { patientRef: claims.patientRef };
+        const reader: VitalsReader = {
+          userId: claims.userId,
+          role: claims.role,
+          appointmentId: claims.appointmentId,
+          tokenId: claims.tokenId,
+        };
+        socket.data = { patientRef: claims.patientRef, reader };
         next();
       })
       .catch((error: unknown) => {
+        if (!(error instanceof VisitError)) {
+          log.debug({ err: error }, 'vitals handshake refused');
+        }
         const code = error instanceof VisitError ? error.code : 'TOKEN_INVALID';
         const err = new Error('vitals feed refused') as Error & { data: unknown };
         err.data = { code };
@@ -101,7 +126,7 @@ export function attachVitalsFeed(io: Server, options: VitalsFeedOptions): void {
   });
 
   nsp.on('connection', (socket) => {
-    const { patientRef } = socket.data as { patientRef: string };
+    const { patientRef, reader } = socket.data as { patientRef: string; reader: VitalsReader };
     const sink: VitalsSink = {
       snapshot: (s) => socket.emit('vitals:snapshot', s),
       reading: (r) => socket.emit('vitals:reading', r),
@@ -110,7 +135,7 @@ export function attachVitalsFeed(io: Server, options: VitalsFeedOptions): void {
     };
     let unsubscribe: (() => void) | undefined;
     let gone = false;
-    Promise.resolve(options.source.subscribe(patientRef, sink)).then(
+    Promise.resolve(options.source.subscribe(patientRef, sink, reader)).then(
       (off) => {
         if (gone) {
           off();

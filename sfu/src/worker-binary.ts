@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -34,8 +35,26 @@ export function workerCacheDir(version: string, env: NodeJS.ProcessEnv = process
 }
 
 /**
+ * Stamp of the patch script a cached worker was built with: the first 16 hex digits of its
+ * SHA-256, as `build-worker.sh` writes to `PATCHED`. A binary with another stamp was built by an
+ * older patch and is rebuilt.
+ */
+export function patchStamp(): string {
+  const script = readFileSync(join(SFU_PACKAGE_DIR, 'scripts', 'patch-worker.py'));
+
+  return createHash('sha256').update(script).digest('hex').slice(0, 16);
+}
+
+function readStamp(dir: string): string | undefined {
+  const file = join(dir, 'PATCHED');
+
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+/**
  * Finds the worker binary: `MEDIASOUP_WORKER_BIN` if set, else the verified build in the cache
- * (`~/.cache/sparkden/mediasoup-worker-<version>/`). Never throws: a missing binary comes back
+ * (`~/.cache/sparkden/mediasoup-worker-<version>/`) whose `PATCHED` stamp matches the current
+ * patch script, as the build script requires. Never throws: a missing binary comes back
  * as `available: false` with a reason that names the build command.
  *
  * @example
@@ -53,8 +72,18 @@ export function findWorkerBinary(env: NodeJS.ProcessEnv = process.env): WorkerBi
 
   const dir = workerCacheDir(version, env);
   const path = join(dir, 'mediasoup-worker');
-  if (existsSync(path) && existsSync(join(dir, 'VERIFIED'))) {
+  const built = existsSync(path) && existsSync(join(dir, 'VERIFIED'));
+  if (built && readStamp(dir) === patchStamp()) {
     return { available: true, path, version };
+  }
+  if (built) {
+    return {
+      available: false,
+      version,
+      reason:
+        `video visits unavailable: mediasoup worker built by an older patch script ` +
+        `(run ${BUILD_WORKER_COMMAND} to rebuild ${path})`,
+    };
   }
 
   return {

@@ -23,6 +23,8 @@ export interface VisitRecorderOptions {
 /** What the recorder reads from the visit's Appointment. */
 export interface AppointmentFacts {
   patientId?: string;
+  /** Every participant's actor reference (`Practitioner/p1`, `Patient/p2`, `Location/l1`). */
+  actorRefs: string[];
   /** `other` when the Appointment names a Location among its participants, else `home`. */
   patientLocation: 'home' | 'other';
 }
@@ -43,6 +45,7 @@ export function appointmentFacts(appointment: Json): AppointmentFacts {
 
   return {
     ...(patient === undefined ? {} : { patientId: patient.slice('Patient/'.length) }),
+    actorRefs: refs.filter((r) => r !== ''),
     patientLocation: refs.some((r) => r.startsWith('Location/')) ? 'other' : 'home',
   };
 }

@@ -48,6 +48,34 @@ function actorRefOf(caller: Caller): string | undefined {
   return caller.practitionerId === undefined ? undefined : `Practitioner/${caller.practitionerId}`;
 }
 
+/**
+ * Appointment statuses a visit can be joined in [FHIR R4 Appointment.status]: booked, or the
+ * patient has arrived / checked in. Not proposed, pending or waitlisted ones, and not a
+ * cancelled, no-show, fulfilled or entered-in-error one.
+ */
+export const JOINABLE_APPOINTMENT_STATUSES: readonly string[] = ['booked', 'arrived', 'checked-in'];
+
+/**
+ * Only the Appointment's own people get a token: the patient it is for, or a practitioner
+ * named among its participants [FHIR R4 Appointment.participant.actor].
+ * @throws {GatewayError} `FORBIDDEN` for anyone else; `CONFLICT` for a status not joinable.
+ */
+function assertMayJoin(appointment: Record<string, unknown>, caller: Caller): void {
+  const status = appointment.status as string | undefined;
+  const { patientId, actorRefs } = appointmentFacts(appointment);
+  const own = actorRefOf(caller);
+  const isPatient = caller.role === 'patient' && patientId !== undefined;
+  const listed = isPatient
+    ? caller.patientId === patientId
+    : own !== undefined && actorRefs.includes(own);
+  if (!listed) {
+    throw new GatewayError('FORBIDDEN', 'not a participant of this Appointment');
+  }
+  if (!JOINABLE_APPOINTMENT_STATUSES.includes(status ?? '')) {
+    throw new GatewayError('CONFLICT', `a ${status ?? 'status-less'} Appointment cannot be joined`);
+  }
+}
+
 /** What the lobby and the tiles show for a caller with no name on record. */
 const ROLE_LABELS: Record<VisitRole, string> = {
   host: 'Clinician',
@@ -98,7 +126,8 @@ async function displayNameOf(
  * `POST /api/visits/:appointmentId/token`: a join token bound to one Appointment, the caller
  * and a role (a clinician hosts, the patient joins, a nurse is a guest), expiring in minutes,
  * with the signaling URL of the SFU node the visit is placed on. The caller must be allowed to
- * see the Appointment's patient (the same ABAC as the FHIR API). The token's display name is
+ * see the Appointment's patient (the same ABAC as the FHIR API), be the patient or a
+ * practitioner it names, and the Appointment must be booked, arrived or checked in. The token's display name is
  * the caller's Practitioner or Patient name, shown to the other participants in the lobby.
  *
  * @example
@@ -119,8 +148,10 @@ export function visitRoutes(options: VisitRoutesOptions): Hono<GatewayEnv> {
     if (row === undefined || row.deleted) {
       throw new GatewayError('NOT_FOUND', 'no such Appointment');
     }
-    const { patientId } = appointmentFacts(repo.toResource(row));
+    const appointment = repo.toResource(row);
+    const { patientId } = appointmentFacts(appointment);
     const caller = await gateway.authorize(c, 'visits:join', { patientId });
+    assertMayJoin(appointment, caller);
 
     const role = visitRoleOf(caller.role);
     const actorRef = actorRefOf(caller);

@@ -1,7 +1,9 @@
 import type { Alert, AlertEngine, LatestValue, VitalsStore } from '@sparkden/alerting';
-import { VITAL_CODES, type VitalCode } from '@sparkden/protocol';
-import type { VitalsAlert, VitalsReading, VitalsSource } from '@sparkden/sfu';
+import { VITAL_CODES, loincFor, type VitalCode } from '@sparkden/protocol';
+import type { VitalsAlert, VitalsReader, VitalsReading, VitalsSource } from '@sparkden/sfu';
 import { pino, type Logger } from 'pino';
+
+import type { AuditInput } from '../audit/trail.js';
 
 const PANEL_SEVERITY: Record<string, VitalsAlert['severity']> = {
   info: 'low',
@@ -85,7 +87,8 @@ async function toReading(store: VitalsStore, v: LatestValue): Promise<VitalsRead
   const trend = trendOf(v.code, v.unit, v.value, await baselineOf(store, v));
 
   return {
-    code: info?.loinc ?? v.code,
+    // The LOINC code follows the unit (glucose in mmol/L is 15074-8, not 2339-0).
+    code: info ? loincFor(v.code as VitalCode, v.unit ?? undefined).loinc : v.code,
     label: info?.display ?? v.code,
     value: v.value,
     unit: v.unit ?? info?.unit ?? '',
@@ -110,6 +113,27 @@ export interface AlertingVitalsSourceOptions {
   pollMs?: number;
   /** Where a failed poll is reported (opaque ids only). Default silent. */
   logger?: Logger;
+  /**
+   * Records each feed opened on a patient (a PHI read) in the audit trail; resolves once the
+   * record is committed. A read whose record cannot be written is refused.
+   */
+  audit?: (record: AuditInput) => Promise<void>;
+}
+
+/**
+ * The audit record of a live-vitals read: who (the host), which patient, for which visit,
+ * with the purpose of use treatment (`TREAT`) in the context of the video visit.
+ */
+export function auditFromVitalsRead(reader: VitalsReader, patientId: string): AuditInput {
+  return {
+    action: 'visit.vitals.read',
+    actor: { sub: reader.userId, role: reader.role },
+    resource: `Patient/${patientId}`,
+    patientId,
+    outcome: 'success',
+    purpose: 'TREAT',
+    detail: { context: 'visit', appointment: reader.appointmentId, tokenId: reader.tokenId },
+  };
 }
 
 /**
@@ -128,8 +152,10 @@ export function alertingVitalsSource(
   const log = (options.logger ?? pino({ level: 'silent' })).child({ module: 'hub:visit-vitals' });
 
   return {
-    async subscribe(patientRef, sink) {
+    async subscribe(patientRef, sink, reader) {
       const patientId = patientRef.replace(/^Patient\//, '');
+      // [DESIGN: every read of PHI writes an audit record] before anything is read.
+      await options.audit?.(auditFromVitalsRead(reader, patientId));
       const openAlerts =
         engine.openByPatient().find((p) => p.patientId === patientId)?.alerts ?? [];
       const latest = await store.latest([patientId]);

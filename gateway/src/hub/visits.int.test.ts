@@ -4,7 +4,7 @@
  * run through the real signaling becomes an Encounter, audit records with the patient, and a
  * visits-ledger row.
  */
-import { NodeRegistry } from '@sparkden/sfu';
+import { findWorkerBinary, NodeRegistry, reportMissingMedia } from '@sparkden/sfu';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -124,6 +124,40 @@ test("the token route refuses another patient's visit, an unknown Appointment, n
   }
 });
 
+test('only the Appointment participants get a token, and only for a joinable status', async () => {
+  const hub = await startVisitTestHub({ media: NO_WORKER });
+  const appointment = async (status: string, practitioner: string) => {
+    const saved = await hub.repo.create({
+      resourceType: 'Appointment',
+      status,
+      start: new Date().toISOString(),
+      end: new Date(Date.now() + 30 * 60_000).toISOString(),
+      participant: [
+        { actor: { reference: 'Patient/demo-patient-1' }, status: 'accepted' },
+        { actor: { reference: `Practitioner/${practitioner}` }, status: 'accepted' },
+      ],
+    });
+    return saved.id as string;
+  };
+  try {
+    const notMine = await appointment('booked', 'another-clinician');
+    assert.is((await hub.tokenFor('clinician', notMine)).status, 403);
+    assert.is((await hub.tokenFor('patient', notMine)).status, 200, 'the patient is on it');
+
+    for (const status of ['cancelled', 'noshow', 'fulfilled', 'entered-in-error', 'proposed']) {
+      const apt = await appointment(status, 'demo-clinician');
+      assert.is((await hub.tokenFor('clinician', apt)).status, 409, status);
+      assert.is((await hub.tokenFor('patient', apt)).status, 409, status);
+    }
+    for (const status of ['booked', 'arrived', 'checked-in']) {
+      const apt = await appointment(status, 'demo-clinician');
+      assert.is((await hub.tokenFor('clinician', apt)).status, 200, status);
+    }
+  } finally {
+    await hub.close();
+  }
+});
+
 test('with Redis: the visit goes to the less-loaded of two registered nodes', async () => {
   const prefix = `sd:test:${randomUUID()}:`;
   const redis = new Redis(REDIS_URL);
@@ -163,7 +197,7 @@ test('with Redis: the visit goes to the less-loaded of two registered nodes', as
   }
 });
 
-test('with Redis and a media worker: the embedded SFU registers itself and takes visits', async () => {
+async function embeddedNodeTakesVisits(): Promise<void> {
   const prefix = `sd:test:${randomUUID()}:`;
   const redis = new Redis(REDIS_URL);
   const hub = await startVisitTestHub({
@@ -172,10 +206,7 @@ test('with Redis and a media worker: the embedded SFU registers itself and takes
     nodeId: 'embedded',
   });
   try {
-    if (!hub.visits.sfu?.status().media.available) {
-      console.log('SKIP embedded-node placement: no mediasoup worker built');
-      return;
-    }
+    assert.ok(hub.visits.sfu?.status().media.available, 'the embedded SFU started its worker');
     const registry = new NodeRegistry({ redis, prefix });
     await registry.publish({
       nodeId: 'busy',
@@ -201,7 +232,17 @@ test('with Redis and a media worker: the embedded SFU registers itself and takes
     await cleanRedis(redis, prefix);
     redis.disconnect();
   }
-});
+}
+
+const worker = findWorkerBinary();
+if (worker.available) {
+  test(
+    'with Redis and a media worker: the embedded SFU registers itself and takes visits',
+    embeddedNodeTakesVisits,
+  );
+} else {
+  reportMissingMedia(test, 'embedded-node placement', worker.reason);
+}
 
 test('a visit through the real signaling: Encounter, participants, audit with the patient, ledger', async () => {
   const hub = await startVisitTestHub({ media: NO_WORKER });

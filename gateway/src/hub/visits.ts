@@ -2,6 +2,8 @@ import type { AlertEngine, VitalsStore } from '@sparkden/alerting';
 import {
   attachVitalsFeed,
   createSfuService,
+  VisitEventPublisher,
+  type RelayedVisitEvent,
   type SfuService,
   type SfuServiceOptions,
   type VisitAuditEvent,
@@ -16,6 +18,7 @@ import { loadOrCreateSecret } from '../crypto/secrets.js';
 import type { FhirRepository } from '../fhir/repository.js';
 import type { Gateway } from '../gateway.js';
 import { auditFromVisit } from './audit-adapters.js';
+import { VisitRecordOutbox } from './visit-outbox.js';
 import { createVisitPlacer } from './visit-placement.js';
 import { appointmentFacts, createVisitRecorder } from './visit-records.js';
 import { startVisitEventRelay } from './visit-relay.js';
@@ -93,13 +96,27 @@ export async function attachVisits(options: AttachVisitsOptions): Promise<Visits
     nodeId: options.nodeId ?? `${hostname()}:${process.pid}`,
     url: options.publicUrl,
   };
+  // Nothing the visit records is dropped: failures are retried, through the Redis Stream the
+  // relay below consumes when there is Redis, in process otherwise.
+  const outbox = new VisitRecordOutbox({
+    handle: (body: RelayedVisitEvent) =>
+      body.kind === 'visit' ? record(body.event) : audit(body.event),
+    ...(redis === undefined
+      ? {}
+      : {
+          publisher: new VisitEventPublisher({
+            redis,
+            nodeId: local.nodeId,
+            prefix: options.placementPrefix,
+          }),
+        }),
+    logger: options.logger,
+  });
   const sfu = createSfuService({
     tokenKey,
     logger: options.logger,
-    audit,
-    onVisitEvent: (event) => {
-      record(event).catch((error: unknown) => log.error({ err: error }, 'visit record failed'));
-    },
+    audit: (event) => outbox.deliver({ kind: 'audit', event }),
+    onVisitEvent: (event) => outbox.deliver({ kind: 'visit', event }),
     media: options.media,
     ...(redis === undefined
       ? {}
@@ -114,7 +131,10 @@ export async function attachVisits(options: AttachVisitsOptions): Promise<Visits
   sfu.attach(options.io);
   attachVitalsFeed(options.io, {
     tokenKey,
-    source: alertingVitalsSource(options.store, options.engine, { logger: options.logger }),
+    source: alertingVitalsSource(options.store, options.engine, {
+      logger: options.logger,
+      audit: (record) => options.gateway.audit(record),
+    }),
     logger: options.logger,
   });
   const relay =
@@ -145,6 +165,7 @@ export async function attachVisits(options: AttachVisitsOptions): Promise<Visits
     sfu,
     async stop() {
       await sfu.stop();
+      outbox.stop();
       await relay?.stop();
       redis?.disconnect();
     },

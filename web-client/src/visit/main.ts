@@ -53,6 +53,23 @@ const MESSAGES: Record<string, string> = {
   MEDIA_UNAVAILABLE: 'Video visits are not available right now. Please call the clinic.',
 };
 
+const codeOf = (e: Error) => (e instanceof VisitError ? e.code : 'NETWORK');
+const notice = (text: string) => void ($('notice').textContent = text);
+
+/**
+ * Reports a failed request on the page. Requests still in flight when this page left the
+ * visit (kicked, ended, hung up) and requests about a participant who has just left
+ * (`NOT_FOUND`) have nothing left to do.
+ */
+function attempt(action: Promise<unknown> | undefined, what: string): void {
+  action?.catch((e: Error) => {
+    if (client?.closed || codeOf(e) === 'NOT_FOUND') {
+      return;
+    }
+    notice(`${what} did not work (${codeOf(e)}).`);
+  });
+}
+
 function fail(code: string, detail = '') {
   const text = $('error-text');
   text.textContent = MESSAGES[code] ?? `Something went wrong (${code}). ${detail}`;
@@ -84,14 +101,11 @@ function tile(participantId: string, label: string): HTMLElement {
     controls.className = 'host-controls';
     if (isHost) {
       controls.innerHTML = `<button data-act="mute-audio">Mute mic</button>
+        <button data-act="allow-audio">Allow mic</button>
         <button data-act="mute-video">Stop video</button><button data-act="kick">Remove</button>`;
       controls.addEventListener('click', (ev) => {
         const act = (ev.target as HTMLElement).dataset.act;
-        if (act === 'kick') {
-          void client?.kick(participantId);
-        } else if (act === 'mute-audio' || act === 'mute-video') {
-          void client?.mute(participantId, act === 'mute-audio' ? 'audio' : 'video');
-        }
+        attempt(hostAction(participantId, act), 'That');
       });
     }
     el.append(controls);
@@ -100,7 +114,7 @@ function tile(participantId: string, label: string): HTMLElement {
     // Simulcast: ask the SFU for the layer the tile is drawn at, not always the largest.
     const video = el.querySelector('video')!;
     new ResizeObserver(() => {
-      void client?.preferLayers(participantId, layerForWidth(video.clientWidth));
+      attempt(client?.preferLayers(participantId, layerForWidth(video.clientWidth)), 'Video size');
     }).observe(video);
   }
   if (label) {
@@ -108,6 +122,19 @@ function tile(participantId: string, label: string): HTMLElement {
   }
 
   return el;
+}
+
+const HOST_ACTIONS: Record<string, (c: VisitClient, id: string) => Promise<unknown>> = {
+  kick: (c, id) => c.kick(id),
+  'mute-audio': (c, id) => c.mute(id, 'audio'),
+  'mute-video': (c, id) => c.mute(id, 'video'),
+  'allow-audio': (c, id) => c.allowUnmute(id, 'audio'),
+};
+
+function hostAction(participantId: string, act: string | undefined): Promise<unknown> | undefined {
+  const action = act === undefined ? undefined : HOST_ACTIONS[act];
+
+  return client && action ? action(client, participantId) : undefined;
 }
 
 function renderLobby(waiting: LobbyEntry[]) {
@@ -122,10 +149,10 @@ function renderLobby(waiting: LobbyEntry[]) {
       li.querySelector('.who')!.textContent = `${w.displayName} (${w.role})`;
       li.querySelector('small')!.textContent = `waiting since ${since}`;
       li.querySelector('[data-testid="admit"]')!.addEventListener('click', () => {
-        void client?.admit(w.participantId);
+        attempt(client?.admit(w.participantId), 'Admitting');
       });
       li.querySelector('[data-testid="deny"]')!.addEventListener('click', () => {
-        void client?.deny(w.participantId);
+        attempt(client?.deny(w.participantId), 'Denying');
       });
       return li;
     }),
@@ -173,6 +200,8 @@ async function join() {
           `The clinician turned off your ${kind === 'audio' ? 'microphone' : 'camera'}.`;
         $(`toggle-${kind}`).dataset.muted = 'true';
       },
+      unmuteAllowed: (kind) =>
+        notice(`You may turn your ${kind === 'audio' ? 'microphone' : 'camera'} back on.`),
       removed: (reason) =>
         fail(reason === 'kicked' ? 'KICKED' : 'DENIED', 'The clinician did not admit you.'),
       ended: () => {
@@ -198,7 +227,8 @@ async function join() {
     }
     if (isHost) {
       $('vitals').hidden = false;
-      mountVitalsPanel($('vitals'), { url: joining.vitalsUrl, token: await joining.token() });
+      // The token source, not one token: a reconnect after it expired asks the hub again.
+      mountVitalsPanel($('vitals'), { url: joining.vitalsUrl, token: joining.token });
     }
   } catch (error) {
     fail(error instanceof VisitError ? error.code : 'NETWORK', (error as Error).message);
@@ -247,13 +277,24 @@ for (const kind of ['audio', 'video'] as const) {
     const btn = $(`toggle-${kind}`);
     const muted = btn.dataset.muted !== 'true';
     btn.dataset.muted = String(muted);
-    void client?.setMuted(kind, muted);
+    client?.setMuted(kind, muted).catch((e: Error) => {
+      btn.dataset.muted = 'true';
+      notice(
+        codeOf(e) === 'MUTED_BY_HOST'
+          ? 'The clinician muted you. They can let you unmute.'
+          : `That did not work (${codeOf(e)}).`,
+      );
+    });
   });
 }
 $('hangup').addEventListener('click', () => {
-  void client?.hangup().then(() => show('screen-ended'));
+  // The call is left either way; a failed goodbye only means the seat times out on the server.
+  client?.hangup().then(
+    () => show('screen-ended'),
+    () => show('screen-ended'),
+  );
 });
-$('end-visit').addEventListener('click', () => void client?.end());
+$('end-visit').addEventListener('click', () => attempt(client?.end(), 'Ending the visit'));
 // A link with its token: role and URLs come from the link itself.
 function planFromToken(token: string, signal?: string, vitals?: string): JoinPlan {
   const signalUrl = resolveBaseUrl(signal, location.origin);

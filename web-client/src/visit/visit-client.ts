@@ -2,59 +2,24 @@ import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
 import { io, type Socket } from 'socket.io-client';
 
-/** Server reply to every request: mirrors sfu/src/signaling.ts. */
-type Reply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+import {
+  codeOf,
+  VisitError,
+  type LobbyEntry,
+  type PeerInfo,
+  type Reply,
+  type VisitClientHandlers,
+  type Welcome,
+} from './visit-protocol.js';
+import { inboundTotals, type InboundTotals } from './visit-stats.js';
 
-export interface Welcome {
-  participantId: string;
-  resumeKey: string;
-  appointmentId: string;
-  role: 'host' | 'patient' | 'guest';
-  state: 'lobby' | 'in-call';
-  hostPresent: boolean;
-  media: { available: boolean; reason?: string };
-}
-
-export interface LobbyEntry {
-  participantId: string;
-  displayName: string;
-  role: string;
-  waitingSince: string;
-}
-
-export interface PeerInfo {
-  participantId: string;
-  displayName: string;
-  role: string;
-  producers: { producerId: string; kind: 'audio' | 'video'; paused: boolean }[];
-}
-
-/** What the page renders from; each callback is optional. */
-export interface VisitClientHandlers {
-  welcome?(w: Welcome): void;
-  lobby?(waiting: LobbyEntry[]): void;
-  lobbyStatus?(s: { hostPresent: boolean }): void;
-  admitted?(): void;
-  peerJoined?(p: PeerInfo): void;
-  peerLeft?(participantId: string): void;
-  remoteTrack?(participantId: string, track: MediaStreamTrack): void;
-  remoteTrackEnded?(participantId: string, kind: string): void;
-  mutedByHost?(kind: 'audio' | 'video'): void;
-  removed?(reason: string): void;
-  ended?(): void;
-  connection?(state: 'connected' | 'reconnecting' | 'closed'): void;
-  error?(message: string): void;
-}
-
-export class VisitError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'VisitError';
-  }
-}
+export {
+  VisitError,
+  type LobbyEntry,
+  type PeerInfo,
+  type VisitClientHandlers,
+  type Welcome,
+} from './visit-protocol.js';
 
 /**
  * Browser side of a visit: socket.io signaling on `/visit`, mediasoup-client send/recv
@@ -78,6 +43,8 @@ export class VisitClient {
   readonly #wantedLayers = new Map<string, number>();
   #inMedia = false;
   #rebuilds = 0;
+  #endedByServer = false;
+  #closed = false;
 
   /**
    * `token` is a join token, or a function that returns a valid one (the page's
@@ -164,6 +131,11 @@ export class VisitClient {
     }
   }
 
+  /**
+   * Mutes or unmutes our own `kind`. After a host mute the server refuses to unmute
+   * (`MUTED_BY_HOST`) until the host allows it; the local track is paused again and the
+   * refusal is thrown.
+   */
   async setMuted(kind: 'audio' | 'video', muted: boolean): Promise<void> {
     const producer = this.#producers.get(kind);
     if (muted) {
@@ -171,7 +143,14 @@ export class VisitClient {
     } else {
       producer?.resume();
     }
-    await this.request('setMuted', { kind, muted });
+    try {
+      await this.request('setMuted', { kind, muted });
+    } catch (error) {
+      if (!muted) {
+        producer?.pause();
+      }
+      throw error;
+    }
   }
 
   /**
@@ -182,7 +161,7 @@ export class VisitClient {
     this.#wantedLayers.set(participantId, spatialLayer);
     for (const entry of this.#consumers.values()) {
       const layered = entry.type === 'simulcast' || entry.type === 'svc';
-      if (entry.participantId !== participantId || !layered) {
+      if (entry.participantId !== participantId || !layered || entry.consumer.closed) {
         continue;
       }
       if (entry.consumer.kind !== 'video' || entry.spatialLayer === spatialLayer) {
@@ -205,20 +184,45 @@ export class VisitClient {
     return this.request('mute', { participantId, kind });
   }
 
+  /** Host: lets a participant the host muted unmute `kind` themselves. */
+  allowUnmute(participantId: string, kind: 'audio' | 'video') {
+    return this.request('allowUnmute', { participantId, kind });
+  }
+
   kick(participantId: string) {
     return this.request('kick', { participantId });
   }
 
+  /**
+   * Host: ends the visit for everyone. The server tells every participant, this one included,
+   * and closes their connections, which may come before the acknowledgement: the visit ended.
+   */
   async end(): Promise<void> {
-    await this.request('end');
+    try {
+      await this.request('end');
+    } catch (error) {
+      if (!this.#endedByServer) {
+        throw error;
+      }
+    }
   }
 
+  /** Leaves the call. The connection is closed even when the server's answer fails. */
   async hangup(): Promise<void> {
-    await this.request('hangup').catch(() => undefined);
-    this.close();
+    try {
+      await this.request('hangup');
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Whether this page left the visit ({@link close}, a kick, the end). */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   close(): void {
+    this.#closed = true;
     this.#inMedia = false;
     this.#send?.close();
     this.#recv?.close();
@@ -226,29 +230,8 @@ export class VisitClient {
   }
 
   /** Inbound RTP totals on the receive side (for the call-quality badge and tests). */
-  async receiveStats(): Promise<{
-    videoFramesDecoded: number;
-    audioPacketsReceived: number;
-    audioBytesReceived: number;
-  }> {
-    const totals = { videoFramesDecoded: 0, audioPacketsReceived: 0, audioBytesReceived: 0 };
-    if (!this.#recv) {
-      return totals;
-    }
-    const report = await this.#recv.getStats();
-    report.forEach((s: Record<string, unknown>) => {
-      if (s.type !== 'inbound-rtp') {
-        return;
-      }
-      if (s.kind === 'video') {
-        totals.videoFramesDecoded += Number(s.framesDecoded ?? 0);
-      } else if (s.kind === 'audio') {
-        totals.audioPacketsReceived += Number(s.packetsReceived ?? 0);
-        totals.audioBytesReceived += Number(s.bytesReceived ?? 0);
-      }
-    });
-
-    return totals;
+  receiveStats(): Promise<InboundTotals> {
+    return inboundTotals(this.#recv);
   }
 
   #wire(): void {
@@ -265,7 +248,7 @@ export class VisitClient {
       if (first) {
         this.#h.welcome?.(w);
       } else {
-        void this.#afterReconnect(w);
+        this.#afterReconnect(w);
       }
     });
     s.on('connect_error', (err: Error & { data?: { code: string } }) => {
@@ -309,7 +292,8 @@ export class VisitClient {
       this.#producers.get(m.kind)?.pause();
       this.#h.mutedByHost?.(m.kind);
     });
-    s.on('mediaReset', () => void this.#rebuildMedia());
+    s.on('unmuteAllowed', (m: { kind: 'audio' | 'video' }) => this.#h.unmuteAllowed?.(m.kind));
+    s.on('mediaReset', () => this.#rebuildOrReport());
     s.on('kicked', () => this.#h.removed?.('kicked'));
     s.on('denied', () => this.#h.removed?.('denied'));
     s.on('removed', (m: { reason: string }) => {
@@ -320,12 +304,13 @@ export class VisitClient {
       this.close();
     });
     s.on('visitEnded', () => {
+      this.#endedByServer = true;
       this.#h.ended?.();
       this.close();
     });
   }
 
-  async #afterReconnect(w: Welcome): Promise<void> {
+  #afterReconnect(w: Welcome): void {
     if (w.state !== 'in-call' || !this.#inMedia) {
       this.#h.welcome?.(w);
       return;
@@ -334,8 +319,12 @@ export class VisitClient {
       (t) => t && !t.closed && t.connectionState === 'connected',
     );
     if (!healthy) {
-      await this.#rebuildMedia();
+      this.#rebuildOrReport();
     }
+  }
+
+  #rebuildOrReport(): void {
+    this.#rebuildMedia().catch((e: Error) => this.#h.error?.(codeOf(e, 'MEDIA_UNAVAILABLE')));
   }
 
   async #rebuildMedia(): Promise<void> {
@@ -379,9 +368,10 @@ export class VisitClient {
     }
     transport.on('connectionstatechange', (state) => {
       if (state === 'failed' && this.#socket.connected) {
-        void this.request<msc.IceParameters>('restartIce', { transportId: transport.id })
+        // An ICE restart the server or the browser refuses leaves a dead transport: rebuild.
+        this.request<msc.IceParameters>('restartIce', { transportId: transport.id })
           .then((ice) => transport.restartIce({ iceParameters: ice }))
-          .catch(() => undefined);
+          .catch(() => this.#rebuildOrReport());
       }
     });
 

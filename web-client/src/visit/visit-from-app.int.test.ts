@@ -5,6 +5,7 @@
  * patient waits in the lobby; the clinician is offered to start the visit as its host).
  * Media itself is the SFU's end-to-end test (sfu/src/visit.e2e.int.test.ts).
  */
+import { reportMissingMedia } from '@sparkden/sfu';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { test } from 'uvu';
@@ -66,8 +67,7 @@ const missing = !startHub
     : null;
 
 if (missing) {
-  // NOTE: not test.skip: scripts/test.mjs counts a skipped test as a failure.
-  console.log(`SKIP visit from the app: ${missing}`);
+  reportMissingMedia(test, 'visit from the app', missing);
 } else {
   test.before(async () => {
     hub = await startTestHub(startHub!);

@@ -1,4 +1,8 @@
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+
+import { connectVitalsFeed, VITALS_NAMESPACE } from './vitals-connection.js';
+
+export { VITALS_NAMESPACE };
 
 /** Mirrors `VitalsReading` / `VitalsAlert` / `VitalsSnapshot` in sfu/src/vitals-feed.ts. */
 export interface VitalsReading {
@@ -27,9 +31,6 @@ export interface VitalsSnapshot {
   at: string;
 }
 
-/** socket.io namespace of the feed (VITALS_NAMESPACE in the SFU package). */
-export const VITALS_NAMESPACE = '/visit-vitals';
-
 const TREND: Record<string, string> = { rising: '↑', falling: '↓', steady: '→' };
 
 function formatValue(r: VitalsReading): string {
@@ -41,12 +42,13 @@ function formatValue(r: VitalsReading): string {
 }
 
 /**
- * The clinician's live-vitals panel: connects to the feed with the visit token and keeps the
- * latest value per code, its trend, and the patient's open alerts on screen.
+ * The clinician's live-vitals panel: connects to the feed with the visit token (a fresh one
+ * on every reconnect when `token` is a function) and keeps the latest value per code, its
+ * trend, and the patient's open alerts on screen.
  */
 export function mountVitalsPanel(
   root: HTMLElement,
-  options: { url: string; token: string },
+  options: { url: string; token: string | (() => Promise<string>) },
 ): Socket {
   const readings = new Map<string, VitalsReading>();
   const alerts = new Map<string, VitalsAlert>();
@@ -89,31 +91,32 @@ export function mountVitalsPanel(
     }
   };
 
-  const socket = io(`${options.url}${VITALS_NAMESPACE}`, {
-    transports: ['websocket'],
-    auth: { token: options.token },
-  });
-  socket.on('connect', () => (status.textContent = 'live'));
-  socket.on('disconnect', () => (status.textContent = 'reconnecting…'));
-  socket.on('connect_error', () => (status.textContent = 'vitals unavailable'));
-  socket.on('vitals:snapshot', (s: VitalsSnapshot) => {
-    readings.clear();
-    alerts.clear();
-    s.readings.forEach((r) => readings.set(r.code, r));
-    s.alerts.forEach((a) => alerts.set(a.id, a));
-    render();
-  });
-  socket.on('vitals:reading', (r: VitalsReading) => {
-    readings.set(r.code, r);
-    render();
-  });
-  socket.on('vitals:alert', (a: VitalsAlert) => {
-    alerts.set(a.id, a);
-    render();
-  });
-  socket.on('vitals:alertCleared', (m: { id: string }) => {
-    alerts.delete(m.id);
-    render();
+  const STATUS_TEXT = {
+    live: 'live',
+    reconnecting: 'reconnecting…',
+    unavailable: 'vitals unavailable',
+  };
+  const socket = connectVitalsFeed(options, {
+    status: (s) => (status.textContent = STATUS_TEXT[s]),
+    snapshot: (s) => {
+      readings.clear();
+      alerts.clear();
+      s.readings.forEach((r) => readings.set(r.code, r));
+      s.alerts.forEach((a) => alerts.set(a.id, a));
+      render();
+    },
+    reading: (r) => {
+      readings.set(r.code, r);
+      render();
+    },
+    alert: (a) => {
+      alerts.set(a.id, a);
+      render();
+    },
+    alertCleared: (id) => {
+      alerts.delete(id);
+      render();
+    },
   });
 
   return socket;
