@@ -31,6 +31,7 @@ import { FhirRepository } from './fhir/repository.js';
 import { FieldCipher } from './crypto/field-cipher.js';
 import { loadKeyring } from './crypto/keyring-file.js';
 import { attachVisits, type VisitsHandle } from './hub/visits.js';
+import type { TurnOptions } from './hub/turn-credentials.js';
 import { mountBilling } from './hub/billing.js';
 import { instrumentHub } from './ops/instrument.js';
 import { createHubMetrics, httpMetrics, metricsHandler, type HubMetrics } from './ops/metrics.js';
@@ -87,12 +88,16 @@ export interface StartHubOptions {
   billingConfigFile?: string;
   /** The practice's IANA time zone: device days and visit days are counted in it (default UTC). */
   billingTimeZone?: string;
+  /** TURN relays whose credentials visit tokens carry (coturn's REST-API secret). */
+  turn?: TurnOptions;
   /** Redis, for consoles and visits across several hubs. */
   redisUrl?: string;
   /** A receiver for alert events (raised, escalated, updated), signed with `secret`. */
   webhook?: { url: string; secret: string };
   /** Vitals retention and (TimescaleDB) compression age in days; default: kept, 7. */
   vitals?: { retentionDays?: number; compressAfterDays?: number };
+  /** A bearer token `/metrics` requires (at least 16 characters); open when absent. */
+  metricsToken?: string;
   logger?: Logger;
 }
 
@@ -243,7 +248,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
     await syncPatientUnits(gateway, engine);
 
     const app = gateway.app;
-    app.get('/metrics', metricsHandler(metrics));
+    app.get('/metrics', metricsHandler(metrics, { token: options.metricsToken }));
     // The Redis link is made with the socket.io server below; until then it is not ready.
     let redis: RedisAdapterLink | undefined;
     const redisReadiness =
@@ -297,6 +302,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       redisUrl: options.redisUrl,
       publicUrl: url,
       media: options.sfuMedia,
+      turn: options.turn,
       logger,
     });
     closers.push(() => visits.stop());

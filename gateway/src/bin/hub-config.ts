@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 import { isTimeZone, loadBillingConfig } from '../billing/index.js';
+import { checkTurnOptions, type TurnOptions } from '../hub/turn-credentials.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const onOff = z.enum(['on', 'off']);
@@ -61,6 +62,9 @@ const envSchema = z.object({
   SPARKDEN_OIDC_AUDIENCE: z.string().min(1).optional(),
   SPARKDEN_OIDC_CLOCK_TOLERANCE: z.coerce.number().int().min(0).max(600).optional(),
   SPARKDEN_SFU: onOff.default('on'),
+  SPARKDEN_TURN_URLS: z.string().min(1).optional(),
+  SPARKDEN_TURN_SECRET_FILE: path.optional(),
+  SPARKDEN_TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).optional(),
   SPARKDEN_SFU_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
   SPARKDEN_SFU_LISTEN_IP: z.ipv4().or(z.ipv6()).optional(),
   SPARKDEN_SFU_PORT: port.optional(),
@@ -84,6 +88,7 @@ const envSchema = z.object({
     .string()
     .refine(isTimeZone, 'must be an IANA time zone name, e.g. America/New_York')
     .optional(),
+  SPARKDEN_METRICS_TOKEN_FILE: path.optional(),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -134,6 +139,10 @@ export interface HubConfig {
   vitals: { retentionDays?: number; compressAfterDays?: number };
   /** Payer contracts (a JSON file, validated here) and the practice's IANA time zone. */
   billing: { configFile?: string; timeZone?: string };
+  /** TURN relays for visits behind strict NATs (coturn with `use-auth-secret`). */
+  turn?: TurnOptions;
+  /** The bearer token `/metrics` requires (from `SPARKDEN_METRICS_TOKEN_FILE`); open when absent. */
+  metricsToken?: string;
 }
 
 /** A configuration value that is present but wrong. */
@@ -295,6 +304,44 @@ function readBilling(e: Env, files: FileReader): HubConfig['billing'] {
   return { configFile, timeZone: e.SPARKDEN_BILLING_TIME_ZONE };
 }
 
+// The TURN secret lives in a file (a mounted secret), like coturn's own copy of it.
+function readTurn(e: Env, files: FileReader): TurnOptions | undefined {
+  const urls = e.SPARKDEN_TURN_URLS?.split(',').map((u) => u.trim());
+  const secret = files.text('SPARKDEN_TURN_SECRET_FILE', e.SPARKDEN_TURN_SECRET_FILE)?.trim();
+  if ((urls === undefined) !== (e.SPARKDEN_TURN_SECRET_FILE === undefined)) {
+    files.issues.push('SPARKDEN_TURN_URLS, SPARKDEN_TURN_SECRET_FILE: set both or neither');
+
+    return undefined;
+  }
+  if (urls === undefined || secret === undefined) {
+    return undefined;
+  }
+  try {
+    return checkTurnOptions({ urls, secret, ttlSeconds: e.SPARKDEN_TURN_TTL_SECONDS });
+  } catch (error) {
+    const name = /"secret"/.test((error as Error).message)
+      ? 'SPARKDEN_TURN_SECRET_FILE'
+      : 'SPARKDEN_TURN_URLS';
+    files.issues.push(`${name}: ${(error as Error).message}`);
+
+    return undefined;
+  }
+}
+
+// The scrape token lives in a file (a mounted secret), never in the environment.
+function readMetricsToken(e: Env, files: FileReader): string | undefined {
+  const token = files.text('SPARKDEN_METRICS_TOKEN_FILE', e.SPARKDEN_METRICS_TOKEN_FILE)?.trim();
+  if (token !== undefined && !/^[\x21-\x7e]{16,}$/.test(token)) {
+    files.issues.push(
+      'SPARKDEN_METRICS_TOKEN_FILE: the token must be at least 16 printable characters, no spaces',
+    );
+
+    return undefined;
+  }
+
+  return token;
+}
+
 /**
  * Reads the hub configuration from environment variables. Variables ending in `_CERT`,
  * `_KEY` and `_FILE` name files, read here so a wrong path stops the start at once.
@@ -324,6 +371,8 @@ export function loadHubConfig(
   const ca = files.pair('SPARKDEN_CA_CERT', 'SPARKDEN_CA_KEY', e);
   const upstream = readUpstream(e, files);
   const billing = readBilling(e, files);
+  const metricsToken = readMetricsToken(e, files);
+  const turn = readTurn(e, files);
   const issues = files.issues;
   const oidc = readOidc(e, issues);
   const webhook = readWebhook(e, issues);
@@ -365,7 +414,9 @@ export function loadHubConfig(
     redisUrl: e.REDIS_URL,
     demoMqttUrl: e.SPARKDEN_DEMO_MQTT_URL,
     webhook,
+    turn,
     vitals,
     billing,
+    metricsToken,
   };
 }

@@ -120,8 +120,10 @@ async function main(): Promise<void> {
       demoMqttUrl: config.demoMqttUrl,
       webhook: config.webhook,
       vitals: config.vitals,
+      turn: config.turn,
       billingConfigFile: config.billing.configFile,
       billingTimeZone: config.billing.timeZone,
+      metricsToken: config.metricsToken,
       sfu: config.sfu,
       sfuMedia: {
         announcedAddress: config.sfuMedia.announcedAddress,

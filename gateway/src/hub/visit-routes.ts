@@ -7,6 +7,7 @@ import type { FhirRepository } from '../fhir/repository.js';
 import type { Gateway } from '../gateway.js';
 import type { GatewayEnv } from '../http/env.js';
 import { appointmentFacts } from './visit-records.js';
+import { mintTurnCredentials, type TurnIceServer, type TurnOptions } from './turn-credentials.js';
 import type { VisitPlacer } from './visit-placement.js';
 
 /** Seconds a join token lives: long enough to check devices, short enough not to be shared. */
@@ -23,6 +24,8 @@ export interface VisitTokenResponse {
   signalingUrl: string;
   /** Where the host's live-vitals panel (`/visit-vitals`) is served: this hub. */
   vitalsUrl: string;
+  /** TURN relays with credentials minted for this caller (empty when none is configured). */
+  iceServers: TurnIceServer[];
 }
 
 /** Options of {@link visitRoutes}. */
@@ -33,6 +36,8 @@ export interface VisitRoutesOptions {
   place: VisitPlacer;
   /** This hub's public URL (the vitals panel's feed). */
   hubUrl: string;
+  /** TURN relays for participants behind strict NATs. */
+  turn?: TurnOptions;
 }
 
 function visitRoleOf(role: string): VisitRole {
@@ -173,6 +178,7 @@ export function visitRoutes(options: VisitRoutesOptions): Hono<GatewayEnv> {
       nodeId: node.nodeId,
       signalingUrl: node.url,
       vitalsUrl: options.hubUrl,
+      iceServers: options.turn === undefined ? [] : [mintTurnCredentials(options.turn, caller.sub)],
     };
 
     return c.json(body);

@@ -5,7 +5,7 @@
  * visits-ledger row.
  */
 import { findWorkerBinary, NodeRegistry, reportMissingMedia } from '@sparkden/sfu';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { test } from 'uvu';
@@ -54,6 +54,29 @@ async function cleanRedis(redis: Redis, prefix: string): Promise<void> {
     await redis.del(...keys);
   }
 }
+
+test('with TURN configured, each token answer carries relay credentials of its own', async () => {
+  const turn = { urls: ['turn:turn.example.org:3478'], secret: 'a-turn-secret-of-this-test' };
+  const hub = await startVisitTestHub({ media: NO_WORKER, turn });
+  try {
+    const apt = await hub.book();
+
+    const host = await hub.tokenFor('clinician', apt);
+    const patient = await hub.tokenFor('patient', apt);
+
+    const [hostIce] = host.body.iceServers;
+    const [patientIce] = patient.body.iceServers;
+    assert.equal(hostIce?.urls, turn.urls);
+    assert.match(hostIce!.username, /^\d+:[0-9a-f]{16}$/);
+    assert.is.not(hostIce!.username, patientIce!.username);
+    // coturn's check [use-auth-secret]: the password is HMAC-SHA1(secret, username), in base64.
+    const expected = createHmac('sha1', turn.secret).update(hostIce!.username).digest('base64');
+    assert.is(hostIce!.credential, expected);
+    assert.ok(Number(hostIce!.username.split(':')[0]) > Date.now() / 1000, 'not yet expired');
+  } finally {
+    await hub.close();
+  }
+});
 
 test('without Redis: a token bound to the caller, and the embedded SFU signaling URL', async () => {
   const hub = await startVisitTestHub({ media: NO_WORKER });

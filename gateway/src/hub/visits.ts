@@ -22,6 +22,7 @@ import { VisitRecordOutbox } from './visit-outbox.js';
 import { createVisitPlacer } from './visit-placement.js';
 import { appointmentFacts, createVisitRecorder } from './visit-records.js';
 import { startVisitEventRelay } from './visit-relay.js';
+import type { TurnOptions } from './turn-credentials.js';
 import { visitRoutes } from './visit-routes.js';
 import { alertingVitalsSource } from './visit-vitals.js';
 
@@ -46,6 +47,8 @@ export interface AttachVisitsOptions {
   placementPrefix?: string;
   /** Media plane settings of the embedded SFU (ports, announced address, worker binary). */
   media?: SfuServiceOptions['media'];
+  /** TURN relays whose credentials each join token's answer carries. */
+  turn?: TurnOptions;
   logger: Logger;
 }
 
@@ -157,6 +160,7 @@ export async function attachVisits(options: AttachVisitsOptions): Promise<Visits
       tokenKey,
       place,
       hubUrl: options.publicUrl,
+      turn: options.turn,
     }),
   );
   log.info({ node: local.nodeId, placement: redis === undefined ? 'local' : 'redis' }, 'visits up');

@@ -47,7 +47,7 @@ export interface VisitTestHub {
  */
 export async function startVisitTestHub(
   options: Partial<
-    Pick<AttachVisitsOptions, 'redisUrl' | 'placementPrefix' | 'nodeId' | 'media'>
+    Pick<AttachVisitsOptions, 'redisUrl' | 'placementPrefix' | 'nodeId' | 'media' | 'turn'>
   > = {},
 ): Promise<VisitTestHub> {
   const keysDir = mkdtempSync(join(tmpdir(), 'sd-visits-'));

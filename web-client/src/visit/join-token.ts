@@ -15,6 +15,8 @@ export interface VisitTokenAnswer {
   signalingUrl: string;
   /** Base URL of the live-vitals feed (`/visit-vitals`): the hub. */
   vitalsUrl: string;
+  /** TURN relays with credentials minted for this participant (empty when none). */
+  iceServers?: RTCIceServer[];
 }
 
 /** What the visit page was opened with. */

@@ -21,6 +21,8 @@ interface JoinPlan {
   signalUrl: string;
   vitalsUrl: string;
   token: () => Promise<string>;
+  /** TURN relays the hub minted credentials for (none for a token link). */
+  iceServers?: RTCIceServer[];
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -174,6 +176,7 @@ async function join() {
   client = new VisitClient({
     url: joining.signalUrl,
     token: joining.token,
+    iceServers: joining.iceServers,
     handlers: {
       lobby: renderLobby,
       lobbyStatus: (s) => {
@@ -317,6 +320,7 @@ async function planFromAppointment(appointmentId: string): Promise<JoinPlan> {
     signalUrl: resolveBaseUrl(answer.signalingUrl, location.origin),
     vitalsUrl: resolveBaseUrl(answer.vitalsUrl, location.origin),
     token: async () => (await tokens.current()).token,
+    iceServers: answer.iceServers,
   };
 }
 

@@ -45,18 +45,22 @@ export class VisitClient {
   #rebuilds = 0;
   #endedByServer = false;
   #closed = false;
+  readonly #iceServers: RTCIceServer[];
 
   /**
    * `token` is a join token, or a function that returns a valid one (the page's
    * {@link JoinTokens}); it is asked for on every fresh join, so a reconnect after the seat's
-   * grace period does not present an expired token.
+   * grace period does not present an expired token. `iceServers` are TURN relays (with the
+   * credentials the hub minted) for networks that block the media ports.
    */
   constructor(options: {
     url: string;
     token: string | (() => Promise<string>);
     handlers: VisitClientHandlers;
+    iceServers?: RTCIceServer[];
   }) {
     this.#h = options.handlers;
+    this.#iceServers = options.iceServers ?? [];
     const tokenOf =
       typeof options.token === 'string'
         ? () => Promise.resolve(options.token as string)
@@ -347,10 +351,11 @@ export class VisitClient {
   async #createTransport(direction: 'send' | 'recv'): Promise<msc.Transport> {
     const params = await this.request<msc.TransportOptions>('createTransport', { direction });
     const device = this.#device!;
+    const options = { ...params, iceServers: this.#iceServers };
     const transport =
       direction === 'send'
-        ? device.createSendTransport(params)
-        : device.createRecvTransport(params);
+        ? device.createSendTransport(options)
+        : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(
         () => callback(),
