@@ -22,10 +22,11 @@ import { createAgentEnv, waitFor } from './test-support/agent-fixture.js';
 import { HubStandIn } from './test-support/hub-stand-in.js';
 
 const BIN = fileURLToPath(new URL('../bin/sparkden-agent.js', import.meta.url));
+const UNIT = fileURLToPath(new URL('../../deploy/systemd/sparkden-agent.service', import.meta.url));
 const TARGET_MB = 60;
 const WINDOW_MS = 5000;
-// The systemd unit runs the agent with these V8 settings (deploy/systemd/sparkden-agent.service).
-const TUNED = '--max-semi-space-size=1 --max-old-space-size=64';
+// The node flags the systemd unit runs the agent with, read from the unit so they never drift.
+const TUNED = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(readFileSync(UNIT, 'utf8'))?.[1] ?? '';
 
 /** `node <flags> sparkden-agent run --config <file>`, quiet, as its own process. */
 function spawnBin(configFile: string, flags: string, loader: 'bundle' | 'tsx') {
@@ -174,6 +175,8 @@ try {
     `agent RSS (bundle, systemd flags): ours ${ours.toFixed(1)} MB, idle plain node -e ${peer.toFixed(1)} MB, ` +
       `ratio ${(ours / peer).toFixed(2)}; target ${TARGET_MB} MB, ratio to target ${(ours / TARGET_MB).toFixed(2)}`,
   );
+  const verdict = ours < TARGET_MB ? 'MET' : `NOT MET (${(ours - TARGET_MB).toFixed(1)} MB over)`;
+  console.log(`agent RSS target (< ${TARGET_MB} MB, bundle, systemd flags): ${verdict}`);
 } finally {
   await Promise.all(sims.map((s) => s.stop()));
   await hub.close();

@@ -1,40 +1,21 @@
-import { hkdfSync } from 'node:crypto';
-import { watch, type FSWatcher, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type {
-  DeviceAlarm,
-  DeviceState,
-  DriverReading,
-  Hl7Delivery,
-  Hl7Verdict,
-} from '@sparkden/device-drivers';
-import {
-  createObservation,
-  openJson,
-  sealJson,
-  type AgentConfigPush,
-  type AgentStatus,
-  type Observation,
-} from '@sparkden/protocol';
+import type { AgentConfigPush, AgentStatus } from '@sparkden/protocol';
 
 import { LocalAlarms, type AlarmEntry } from './alarms/local-alarms.js';
 import { ClockSkew } from './clock-skew.js';
-import { loadConfig } from './config/load-config.js';
-import {
-  parsePushedConfig,
-  patientForSubject,
-  type AgentConfig,
-  type DeviceConfig,
-} from './config/schema.js';
+import { ConfigWatcher } from './config/config-watcher.js';
+import { loadConfig, showConfigPath } from './config/load-config.js';
+import { readPushedConfig, writePushedConfig } from './config/pushed-config-file.js';
+import { parsePushedConfig, type AgentConfig } from './config/schema.js';
 import { adoptSealingKey, splitSealingKey } from './enroll/sealing-key-rotation.js';
-import { InvalidStateError } from './errors.js';
+import { InvalidStateError, codeOf } from './errors.js';
+import { DeviceSet } from './devices/device-set.js';
 import { createLogger, type Logger } from './log.js';
 import { GroupCommit } from './queue/group-commit.js';
+import { loadQueueKey } from './queue/queue-key.js';
 import { SealedQueue } from './queue/sealed-queue.js';
 import { SeqCounter } from './queue/seq-counter.js';
-import type { SourceMeta } from './sources/ndjson-file-source.js';
-import { deviceRefOf, openSource, type AgentSource } from './sources/open-source.js';
 import {
   STATE_FILES,
   ensureStateDir,
@@ -42,7 +23,7 @@ import {
   writeFileAtomic,
   type Credentials,
 } from './state-dir.js';
-import type { AgentProblem, LocalStatus } from './status.js';
+import { composeStatus, type AgentProblem, type LocalStatus } from './status.js';
 import { Uplink, type LinkState } from './uplink/uplink.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -54,14 +35,6 @@ export interface AgentOptions {
   /** Reload when the config file changes (default: true when `configFile` is given). */
   watchConfig?: boolean;
   logger?: Logger;
-}
-
-interface RunningDevice {
-  config: DeviceConfig;
-  source?: AgentSource;
-  state: DeviceState | 'disabled';
-  lastReadingAt?: string;
-  error?: string;
 }
 
 /**
@@ -82,15 +55,16 @@ export class Agent {
   #log: Logger;
   #credentials!: Credentials;
   #atRestKey!: Uint8Array;
+  #recordAgentId!: string;
   #seq!: SeqCounter;
   #queue!: SealedQueue;
   #uplink?: Uplink;
   #skew = new ClockSkew();
   #alarms: LocalAlarms;
-  #devices = new Map<string, RunningDevice>();
+  #devices!: DeviceSet;
   #writes!: GroupCommit;
   #statusTimer?: NodeJS.Timeout;
-  #watcher?: FSWatcher;
+  #watcher?: ConfigWatcher;
   #problems = new Map<AgentProblem['code'], AgentProblem>();
   #link: { state: LinkState; detail?: string } = { state: 'offline' };
   #configVersion?: number;
@@ -131,15 +105,15 @@ export class Agent {
     this.#credentials = loadCredentials(dir);
     const c = this.#credentials;
     this.#log = this.#log.child({ agentId: c.agentId });
-    // The queue key is the agent's own: hub key rotation never strands queued records.
-    this.#atRestKey = new Uint8Array(
-      hkdfSync('sha256', c.sealingPrivateKey, 'sparkden/v1/queue-at-rest', c.agentId, 32),
-    );
+    // The queue key is the queue's own: re-enrollment and key rotation never strand records.
+    const atRest = loadQueueKey(dir, c);
+    this.#atRestKey = atRest.key;
+    this.#recordAgentId = atRest.recordAgentId;
     this.#seq = new SeqCounter({ path: join(dir, 'seq') });
     this.#loadPushedConfig();
     this.#openQueue();
     this.#startUplink();
-    this.#applyDevices();
+    this.#devices.apply(this.#config.devices);
     this.#writes.start(() => this.#config.queue.flushMs);
     this.#statusTimer = setInterval(
       () => this.#writeStatus(),
@@ -147,7 +121,8 @@ export class Agent {
     );
     this.#statusTimer.unref();
     if (this.#watchConfig && this.#configFile !== undefined) {
-      this.#watchFile(this.#configFile);
+      const log = this.#log.child({ module: 'edge-agent:config' });
+      this.#watcher = new ConfigWatcher(this.#configFile, () => this.reload(), log);
     }
     this.#writeStatus();
     this.#log.info(
@@ -162,7 +137,7 @@ export class Agent {
     const q = this.#config.queue;
     this.#queue = new SealedQueue({
       path: join(this.#config.stateDir, STATE_FILES.queue),
-      agentId: this.#credentials.agentId,
+      agentId: this.#recordAgentId,
       key: this.#atRestKey,
       nextId: () => this.#seq.next(),
       maxBytes: q.maxBytes,
@@ -185,11 +160,24 @@ export class Agent {
       log: this.#log,
       onCommitted: () => this.#uplink?.kick(),
       onBackpressure: (paused) => {
-        for (const running of this.#devices.values()) {
-          running.source?.setPaused?.(paused);
-        }
+        this.#devices.setPaused(paused);
       },
       onDiskFull: (full) => this.#onDiskFull(full),
+      onReadingsTaken: (count) => {
+        this.#counters.accepted += count;
+      },
+    });
+    this.#devices = new DeviceSet({
+      log: this.#log,
+      agentId: this.#credentials.agentId,
+      writes: this.#writes,
+      skew: this.#skew,
+      alarms: this.#alarms,
+      getCursor: (source) => this.#queue.getCursor(source),
+      raise: (alarms) => this.#raise(alarms),
+      onInvalid: (count) => {
+        this.#counters.invalid += count;
+      },
     });
   }
 
@@ -244,206 +232,6 @@ export class Agent {
     }
   }
 
-  // ——— devices ———
-
-  #applyDevices(): void {
-    const wanted = new Map(this.#config.devices.map((d) => [d.id, d]));
-    for (const [id, running] of this.#devices) {
-      const next = wanted.get(id);
-      if (next === undefined || JSON.stringify(next) !== JSON.stringify(running.config)) {
-        void this.#stopDevice(running);
-        this.#devices.delete(id);
-        // A reconfigured device may be another box behind the same id: measure it afresh.
-        this.#skew.forgetDevice(id);
-      }
-    }
-    for (const device of wanted.values()) {
-      if (!this.#devices.has(device.id)) {
-        this.#startDevice(device);
-      }
-    }
-  }
-
-  #startDevice(device: DeviceConfig): void {
-    const running: RunningDevice = {
-      config: device,
-      state: device.enabled ? 'connecting' : 'disabled',
-    };
-    this.#devices.set(device.id, running);
-    if (!device.enabled) {
-      return;
-    }
-    const log = this.#log.child({
-      module: 'edge-agent:device',
-      deviceId: device.id,
-      driver: device.driver,
-    });
-    const failed = (event: string, fallback: string) => (error: unknown) => {
-      running.state = 'error';
-      running.error = (error as { code?: string }).code ?? fallback;
-      log.error(
-        { event, code: running.error, err: (error as Error).message },
-        'device could not be started',
-      );
-    };
-    openSource(device, this.#queue.getCursor(`device:${device.id}`))
-      .then((source) => {
-        if (this.#stopped || this.#devices.get(device.id) !== running) {
-          return source.stop();
-        }
-        running.source = source;
-        this.#wire(running, source, log);
-
-        return source.start().catch(failed('deviceStartFailed', 'START_FAILED'));
-      })
-      .catch(failed('deviceOpenFailed', 'OPEN_FAILED'));
-  }
-
-  #wire(running: RunningDevice, source: AgentSource, log: Logger): void {
-    const device = running.config;
-    source.on('reading', (reading, meta) => this.#accept(running, reading, meta));
-    // HL7: the monitor's ACK waits until its readings are committed (or refused).
-    const mllp = source as { setAcceptor?(accept: (d: Hl7Delivery) => Hl7Verdict): void };
-    mllp.setAcceptor?.((delivery) => this.#acceptHl7(running, delivery));
-    source.on('skipped', (meta) => this.#advanceCursor(device.id, meta));
-    source.on('state', (state) => {
-      running.state = state;
-      log.info({ event: 'deviceState', state }, 'device state changed');
-    });
-    source.on('error', (error: Error & { code?: string }) => {
-      running.error = error.code ?? 'DRIVER_ERROR';
-      log.warn(
-        { event: 'deviceError', code: running.error },
-        'device sent data that could not be used',
-      );
-    });
-    source.on('alarm', (alarm) => this.#onDeviceAlarm(running, alarm));
-  }
-
-  async #stopDevice(running: RunningDevice): Promise<void> {
-    running.source?.removeAllListeners();
-    await running.source?.stop().catch(() => undefined);
-  }
-
-  #advanceCursor(deviceId: string, meta: SourceMeta | undefined): void {
-    if (meta?.cursor !== undefined) {
-      this.#writes.setCursor(`device:${deviceId}`, meta.cursor);
-    }
-  }
-
-  #accept(
-    running: RunningDevice,
-    reading: DriverReading,
-    meta: SourceMeta | undefined,
-  ): Observation | undefined {
-    const device = running.config;
-    // Never file a reading under a patient its device did not name (HL7 PID-3).
-    const bound = patientForSubject(device, reading.subject);
-    if (!('patient' in bound)) {
-      this.#counters.invalid++;
-
-      return undefined;
-    }
-    const receivedAt = new Date();
-    const deviceTime =
-      reading.deviceTime instanceof Date && !Number.isNaN(reading.deviceTime.getTime())
-        ? reading.deviceTime
-        : undefined;
-    const origin = meta?.origin ?? device.clock;
-    const placed = this.#skew.correct(device.id, deviceTime, receivedAt, origin);
-    const { effectiveAt, corrected } = placed;
-    const quality = [...(reading.quality ?? [])];
-    if (corrected && !quality.includes('skew-corrected')) {
-      quality.push('skew-corrected');
-    }
-    this.#advanceCursor(device.id, meta);
-    let obs: Observation;
-    try {
-      obs = createObservation({
-        ...reading,
-        id: meta?.id,
-        patient: bound.patient,
-        device: deviceRefOf(device),
-        deviceTime,
-        effectiveAt,
-        receivedAt,
-        quality,
-        context: reading.glucoseContext,
-      });
-    } catch (error) {
-      this.#counters.invalid++;
-      this.#log.warn(
-        { event: 'readingInvalid', deviceId: device.id, code: (error as { code?: string }).code },
-        'reading rejected before queueing',
-      );
-
-      return undefined;
-    }
-    running.lastReadingAt = receivedAt.toISOString();
-    this.#counters.accepted++;
-    const alarms = this.#alarms.evaluate(obs);
-    if (alarms.length > 0) {
-      this.#writes.pushUrgent(obs);
-      this.#raise(alarms);
-    } else {
-      this.#writes.pushObs(obs);
-    }
-    this.#writes.limit();
-
-    return obs;
-  }
-
-  /**
-   * One HL7 message: refused (AE, HL7 error 204) when its PID-3 names no patient of this
-   * device; otherwise its readings are committed to the queue before the ACK, and answered
-   * AE when the commit fails (they are then dropped from memory: the monitor sends again).
-   */
-  #acceptHl7(running: RunningDevice, delivery: Hl7Delivery): Hl7Verdict {
-    const deviceId = running.config.id;
-    const bound = patientForSubject(running.config, delivery.subject);
-    if (!('patient' in bound)) {
-      this.#counters.invalid += delivery.readings.length;
-      this.#log.warn(
-        { event: 'hl7PatientUnmapped', deviceId, controlId: delivery.controlId },
-        'HL7 message refused: its PID-3 names no patient of this device',
-      );
-
-      return { code: 'AE', reason: bound.reason, hl7Error: '204' };
-    }
-    const mine = new Set(delivery.readings.map((r) => this.#accept(running, r, undefined)));
-    let committed = false;
-    try {
-      committed = this.#writes.flush();
-    } catch (error) {
-      this.#log.error(
-        { event: 'hl7CommitFailed', deviceId, code: (error as { code?: string }).code },
-        'HL7 readings not committed; answering AE',
-      );
-    }
-    if (!committed) {
-      this.#writes.discard(mine);
-
-      return { code: 'AE', reason: 'readings not stored; send again', hl7Error: '207' };
-    }
-
-    return undefined;
-  }
-
-  #onDeviceAlarm(running: RunningDevice, alarm: DeviceAlarm): void {
-    this.#raise([
-      {
-        id: crypto.randomUUID(),
-        patient: running.config.patient,
-        deviceId: running.config.id,
-        kind: 'device',
-        severity: alarm.active ? 'warning' : 'info',
-        code: alarm.code.slice(0, 64),
-        reason: alarm.active ? 'device-alarm-active' : 'device-alarm-cleared',
-        raisedAt: this.#skew.hubNow().toISOString(),
-      },
-    ]);
-  }
-
   #raise(alarms: AlarmEntry[]): void {
     const offline = this.#link.state !== 'online';
     for (const alarm of alarms) {
@@ -468,25 +256,15 @@ export class Agent {
   // ——— configuration ———
 
   #loadPushedConfig(): void {
-    const file = join(this.#config.stateDir, STATE_FILES.pushedConfig);
-    if (!existsSync(file)) {
-      return;
-    }
     try {
-      const { value } = openJson(readFileSync(file), {
-        key: () => this.#atRestKey,
-        kind: 'config',
-      });
-      const push = value as AgentConfigPush;
-      const parsed = parsePushedConfig(splitSealingKey(push.config).rest);
-      if (!parsed.success) {
-        throw parsed.error;
+      const stored = readPushedConfig(this.#config.stateDir, this.#atRestKey);
+      if (stored !== undefined) {
+        this.#config = { ...this.#fileConfig, ...stored.sections };
+        this.#configVersion = stored.version;
       }
-      this.#config = { ...this.#fileConfig, ...parsed.data };
-      this.#configVersion = push.version;
     } catch (error) {
       this.#log.warn(
-        { event: 'pushedConfigUnreadable', code: (error as { code?: string }).code },
+        { event: 'pushedConfigUnreadable', code: codeOf(error) },
         'stored hub config unreadable; using the file',
       );
     }
@@ -513,7 +291,7 @@ export class Agent {
     }
     const parsed = parsePushedConfig(rest);
     if (!parsed.success) {
-      const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+      const fields = parsed.error.issues.map((i) => showConfigPath(rest, i.path)).join(', ');
       this.#problems.set('CONFIG_REJECTED', {
         code: 'CONFIG_REJECTED',
         since: new Date().toISOString(),
@@ -527,12 +305,7 @@ export class Agent {
 
       return;
     }
-    const frame = sealJson(
-      { kind: 'config', keyId: 0, agentId: this.agentId, seq: BigInt(push.version) },
-      push,
-      this.#atRestKey,
-    );
-    writeFileAtomic(join(this.#config.stateDir, STATE_FILES.pushedConfig), frame);
+    writePushedConfig(this.#config.stateDir, this.agentId, this.#atRestKey, push);
     this.#problems.delete('CONFIG_REJECTED');
     this.#configVersion = push.version;
     this.#apply({ ...this.#fileConfig, ...parsed.data });
@@ -575,7 +348,7 @@ export class Agent {
    * logged with its line and field and the running config is kept.
    */
   reload(): boolean {
-    if (this.#configFile === undefined) {
+    if (this.#configFile === undefined || this.#stopped) {
       return false;
     }
     let next: AgentConfig;
@@ -612,16 +385,13 @@ export class Agent {
 
   #pushedSections(): Partial<AgentConfig> {
     try {
-      const file = join(this.#config.stateDir, STATE_FILES.pushedConfig);
-      const { value } = openJson(readFileSync(file), {
-        key: () => this.#atRestKey,
-        kind: 'config',
-      });
+      return readPushedConfig(this.#config.stateDir, this.#atRestKey)?.sections ?? {};
+    } catch (error) {
+      this.#log.warn(
+        { event: 'pushedConfigUnreadable', code: codeOf(error) },
+        'stored hub config unreadable; reloading the file alone',
+      );
 
-      const parsed = parsePushedConfig(splitSealingKey((value as AgentConfigPush).config).rest);
-
-      return parsed.success ? parsed.data : {};
-    } catch {
       return {};
     }
   }
@@ -637,76 +407,32 @@ export class Agent {
       overflow: config.queue.overflow,
     });
     this.#alarms.update({ rules: config.alarms, ...config.localAlarm });
-    this.#applyDevices();
-  }
-
-  #watchFile(file: string): void {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      this.#watcher = watch(file, () => {
-        clearTimeout(timer);
-        // Editors write in several steps; settle before reading.
-        timer = setTimeout(() => this.reload(), 200);
-      });
-      this.#watcher.on('error', () => undefined);
-    } catch (error) {
-      this.#log.warn(
-        { event: 'configWatchFailed', err: (error as Error).message },
-        'config file not watched; use SIGHUP',
-      );
-    }
+    this.#devices.apply(config.devices);
   }
 
   // ——— status ———
 
-  #buildStatus(state: AgentStatus['state']): LocalStatus {
-    const q = this.#queue.stats();
-    const problems = [...this.#problems.values()];
-    const link = this.#link.state;
-    let shown: AgentStatus['state'] = state;
-    if (link === 'revoked') {
-      shown = 'revoked';
-    } else if (state === 'online' && problems.length > 0) {
-      shown = 'degraded';
-    }
-    const devices = [...this.#devices.values()].map((d) => ({
-      id: d.config.id,
-      driver: d.config.driver,
-      state: d.state,
-      ...(d.lastReadingAt === undefined ? {} : { lastReadingAt: d.lastReadingAt }),
-      ...(d.error === undefined ? {} : { error: d.error.slice(0, 256) }),
-    }));
+  #buildStatus(measured: AgentStatus['state']): LocalStatus {
+    const ids = this.#devices.ids();
 
-    return {
+    return composeStatus({
+      measured,
       agentId: this.#credentials.agentId,
-      state: shown,
-      sentAt: new Date().toISOString(),
-      version: AGENT_VERSION,
-      queue: { depth: q.depth, bytes: q.bytes, oldestAgeMs: q.oldestAgeMs, alarms: q.alarms },
-      devices,
-      ...(this.#configVersion === undefined ? {} : { configVersion: this.#configVersion }),
-      pid: process.pid,
       sealingKeyId: this.#credentials.keyId,
-      link,
-      ...(this.#link.detail === undefined ? {} : { linkDetail: this.#link.detail }),
-      problems,
-      queueDetail: {
-        records: q.records,
-        dropped: q.dropped,
-        quarantined: q.quarantined,
-        pendingInMemory: this.#writes.size,
-        batchTarget: this.#uplink?.batchTarget ?? 0,
-      },
+      version: AGENT_VERSION,
+      queue: this.#queue.stats(),
+      devices: this.#devices.describe(),
+      configVersion: this.#configVersion,
+      link: this.#link,
+      problems: [...this.#problems.values()],
+      pendingInMemory: this.#writes.size,
+      batchTarget: this.#uplink?.batchTarget ?? 0,
       skew: {
         hubOffsetMs: this.#skew.hubOffsetMs,
-        devices: Object.fromEntries(
-          [...this.#devices.keys()].map((id) => [id, this.#skew.deviceOffsetMs(id)]),
-        ),
+        devices: Object.fromEntries(ids.map((id) => [id, this.#skew.deviceOffsetMs(id)])),
       },
-      localAlarmsRaised: this.#counters.localAlarms,
-      readingsAccepted: this.#counters.accepted,
-      readingsInvalid: this.#counters.invalid,
-    };
+      counters: this.#counters,
+    });
   }
 
   /** The current status, as `sparkden-agent status` shows it. */
@@ -748,7 +474,7 @@ export class Agent {
     this.#writes.stop();
     clearInterval(this.#statusTimer);
     this.#watcher?.close();
-    await Promise.all([...this.#devices.values()].map((d) => this.#stopDevice(d)));
+    await this.#devices.stop();
     try {
       this.#writes.flush();
     } catch (error) {

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { hkdfSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { createLogger } from './log.js';
+import { loadQueueKey } from './queue/queue-key.js';
 import { SealedQueue } from './queue/sealed-queue.js';
 import { startAgent } from './start-agent.js';
 import { loadCredentials, STATE_FILES } from './state-dir.js';
@@ -99,12 +99,11 @@ async function freePort(): Promise<number> {
 
 /** The observations an agent left in its queue, unsealed with its own at-rest key. */
 function queuedObservations(stateDir: string): Observation[] {
-  const c = loadCredentials(stateDir);
-  const key = hkdfSync('sha256', c.sealingPrivateKey, 'sparkden/v1/queue-at-rest', c.agentId, 32);
+  const { key, recordAgentId } = loadQueueKey(stateDir, loadCredentials(stateDir));
   const queue = new SealedQueue({
     path: join(stateDir, STATE_FILES.queue),
-    agentId: c.agentId,
-    key: new Uint8Array(key),
+    agentId: recordAgentId,
+    key,
     nextId: () => 0,
     maxBytes: 1 << 30,
     maxAgeMs: 1e12,

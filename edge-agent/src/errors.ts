@@ -8,6 +8,7 @@ export type AgentErrorCode =
   | 'QUEUE_CORRUPT'
   | 'DISK_FULL'
   | 'QUEUE_CLOSED'
+  | 'STATE_UNREADABLE'
   | 'REVOKED'
   | 'UNKNOWN_DRIVER';
 
@@ -60,4 +61,22 @@ export class InvalidStateError extends Error {
     super(message);
     this.name = 'InvalidStateError';
   }
+}
+
+/**
+ * An error's code for a log line: its `code` (a string or a protocol number), else its class
+ * name; never its message, which may quote data.
+ *
+ * @example
+ * ```ts
+ * log.warn({ event: 'deviceStopFailed', code: codeOf(error) }, 'device did not stop cleanly');
+ * ```
+ */
+export function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' || typeof code === 'number') {
+    return String(code);
+  }
+
+  return error instanceof Error ? error.name : 'UNKNOWN';
 }

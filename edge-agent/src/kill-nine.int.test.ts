@@ -1,15 +1,26 @@
+/**
+ * `kill -9` of a real `sparkden-agent` process, against the hub stand-in
+ * (`test-support/hub-stand-in.ts`): a test-only broker and ingest inside this test process,
+ * storing into its own `obs` table. It is not the product hub: not its ingest, its ack path or
+ * `vitals.observation`. The stand-in lets these tests read what was stored by reading id.
+ * The same fault against the real hub, a `sparkden start` process on PostgreSQL, is
+ * `gateway/src/hub/agent-kill-nine.int.test.ts`.
+ */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createScratchDatabase, type ScratchDatabase } from '@sparkden/alerting';
+import { connectAsync } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
+import { mqttClientId } from './sources/mqtt-client-id.js';
 import { STATE_FILES } from './state-dir.js';
 import { readLocalStatus } from './status.js';
 import {
   createAgentEnv,
   spawnAgent,
+  type AgentProcess,
   waitFor,
   writeReadings,
 } from './test-support/agent-fixture.js';
@@ -72,11 +83,16 @@ test('kill -9 twenty times during a 10,000-reading stream: every reading stored 
     const rows = await hub.pool.query<{ id: string }>('select id from obs');
     assert.is(rows.rows.length, READINGS);
     const got = new Set(rows.rows.map((r) => r.id));
-    assert.is(got.size, READINGS);
     assert.ok(
       ids.every((id) => got.has(id)),
       'every id of the stream is stored',
     );
+    // Each line has its own device time; the id is the primary key and cannot repeat, but a
+    // line stored twice under two ids would repeat its device time.
+    const twice = await hub.pool.query<{ n: number }>(
+      'select count(*)::int as n from (select device_time from obs group by device_time having count(*) > 1) d',
+    );
+    assert.is(twice.rows[0]?.n, 0, 'no line of the stream stored twice');
   } finally {
     env.cleanup();
   }
@@ -97,12 +113,13 @@ async function killRepeatedly(configFile: string, afterDeath: () => Promise<void
   }
 }
 
-// The agent gives each reading of a live device its id. A reading is taken once its record is
-// committed to the queue: after each kill, what the queue file holds (or the hub already
-// stored) was taken and must reach the hub exactly once. What the device emitted while the
-// agent was down, or while a reading sat uncommitted in the dead agent's memory, was never
-// taken. Each reading carries its number (`n`, the value), so a replay under a new id shows.
-test('kill -9 twenty times with a live device and agent-assigned ids: every taken reading stored once', async () => {
+// The agent gives each reading of a live device its id, and acknowledges the broker's message
+// only once its reading is committed to the queue, on a session the broker keeps across the
+// agent's deaths. So every reading the broker acknowledged to the device (QoS 1) must reach the
+// hub exactly once: kept by the broker while the agent is down, sent again when the agent died
+// before its PUBACK, and then recognised, not taken twice. Each reading carries its number
+// (`n`, the value), so a replay under a new id shows.
+test('kill -9 twenty times with a live QoS 1 device: every reading the broker acknowledged is stored once', async () => {
   await hub.pool.query('truncate obs, alarm');
   const env = await createAgentEnv(hub, {});
   const topic = `sd-test/${env.agentId}/gateway`;
@@ -117,53 +134,78 @@ test('kill -9 twenty times with a live device and agent-assigned ids: every take
     ],
     uplink: { ackTimeoutSeconds: 5, heartbeatSeconds: 1 },
   });
-  const device = await startCountingDevice({ url: DEVICE_BROKER, topic, perTick: 5, tickMs: 10 });
   const values = async () =>
     (await hub.pool.query<{ value: number }>('select value from obs')).rows.map((r) => r.value);
-  const taken = new Set<number>();
-  const noteTaken = async () => {
+  const checkQueue = () => {
     if (existsSync(join(env.stateDir, STATE_FILES.queue))) {
       const queue = readQueueFile(env.stateDir);
       assert.is(queue.integrity, 'ok');
-      for (const record of queue.records) {
-        assert.ok(record.items !== undefined, `record ${record.id} opens`);
-        record.items.forEach((item) => taken.add(item.value!));
-      }
+      queue.records.forEach((r) => assert.ok(r.items !== undefined, `record ${r.id} opens`));
     }
-    (await values()).forEach((v) => taken.add(v));
   };
+  // The first life subscribes, so the broker keeps what the device sends from then on.
+  const first = spawnAgent(env.configFile);
+  await waitFor(
+    () => readLocalStatus(env.stateDir)?.status.devices[0]?.state === 'connected',
+    'device subscribed',
+  );
+  first.child.kill('SIGKILL');
+  await first.exited;
+  // 50 readings a second: Mosquitto keeps at most 1000 messages (max_queued_messages) for a
+  // client that is away, and drops the rest after acknowledging them to the device.
+  const device = await startCountingDevice({
+    url: DEVICE_BROKER,
+    topic,
+    perTick: 1,
+    tickMs: 20,
+    qos: 1,
+  });
+  let last: AgentProcess | undefined;
   try {
-    await killRepeatedly(env.configFile, noteTaken);
-    assert.ok(taken.size > 0, 'readings were taken between the kills');
+    await killRepeatedly(env.configFile, async () => checkQueue());
 
-    const last = spawnAgent(env.configFile);
-    await waitFor(() => last.lines.some((l) => l.includes('"agentStarted"')), 'agent start');
+    last = spawnAgent(env.configFile);
+    const running = last;
+    await waitFor(() => running.lines.some((l) => l.includes('"agentStarted"')), 'agent start');
     await waitFor(() => readLocalStatus(env.stateDir)?.status.readingsAccepted, 'live again');
     const emitted = await device.stop();
-    await waitFor(async () => {
-      const s = readLocalStatus(env.stateDir)?.status;
-      const quiet = s?.queue.depth === 0 && s.queueDetail.pendingInMemory === 0;
+    const taken = new Set(device.acked);
+    assert.ok(taken.size > 0, 'the broker acknowledged readings');
+    await waitFor(
+      async () => {
+        const s = readLocalStatus(env.stateDir)?.status;
+        const quiet = s?.queue.depth === 0 && s.queueDetail.pendingInMemory === 0;
 
-      return quiet && (await values()).length >= taken.size;
-    }, 'everything taken delivered');
-    last.child.kill('SIGTERM');
-    await last.exited;
-    await noteTaken();
+        return quiet && (await values()).length >= taken.size;
+      },
+      'everything acknowledged delivered',
+      90_000,
+    );
+    running.child.kill('SIGTERM');
+    await running.exited;
+    checkQueue();
 
     const got = await values();
     const distinct = new Set(got);
     assert.is(got.length, distinct.size, 'no reading stored twice');
     const lost = [...taken].filter((n) => !distinct.has(n));
-    assert.equal(lost, [], 'every reading the agent took is stored');
+    assert.equal(lost, [], 'every reading the broker acknowledged is stored');
     assert.ok(
       got.every((n) => Number.isInteger(n) && n >= 1 && n <= emitted),
       'every stored reading is one the device emitted',
     );
-    assert.ok(got.length < emitted, 'readings emitted while the agent was down were never read');
   } finally {
+    last?.child.kill('SIGKILL');
     await device.stop();
+    await forgetSession(mqttClientId(env.agentId, 'gw-1'));
     env.cleanup();
   }
 });
+
+/** Ends the agent's kept session on the shared broker [MQTT-3.1.2-6]. */
+async function forgetSession(clientId: string) {
+  const client = await connectAsync(DEVICE_BROKER, { clientId, clean: true, reconnectPeriod: 0 });
+  await client.endAsync();
+}
 
 test.run();

@@ -1,3 +1,13 @@
+/**
+ * Hub and database outages for a real `sparkden-agent` process, against the hub stand-in
+ * (`test-support/hub-stand-in.ts`), a test-only broker and ingest inside this test process
+ * with its own `obs` and `alarm` tables; not the product hub's ingest, ack path or
+ * `vitals.observation`. "Hub stopped" is the stand-in closing its broker in this process
+ * (`stopBroker()`); "database stopped" is the stand-in's scratch database refusing
+ * connections (`allow_connections false`). The same faults with the real hub as a process,
+ * SIGKILLed, and a PostgreSQL server really stopped, are
+ * `gateway/src/hub/agent-outage.int.test.ts`.
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';

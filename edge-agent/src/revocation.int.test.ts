@@ -1,3 +1,10 @@
+/**
+ * Enrollment, mutual TLS and revocation for a real `sparkden-agent` process, against the hub
+ * stand-in (`test-support/hub-stand-in.ts`): a test-only enrollment endpoint, TLS broker and
+ * ingest inside this test process, not the product hub's fleet, CA or refusal. Revocation by
+ * the real hub (an IT admin's REST call, the agent's status saying revoked, nothing more
+ * stored) is `gateway/src/hub/agent-revocation.int.test.ts`.
+ */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -24,6 +24,26 @@ test('a config object is validated, naming the field', async () => {
   );
 });
 
+test('a config object with a bad patients entry names its place, never the MRN', async () => {
+  const device = {
+    id: 'icu-1',
+    driver: 'hl7-mllp',
+    patient: 'p-1',
+    mllp: { port: 2575 },
+    patients: { 'MRN-00012340': 'p-1', 'MRN-00012345': '' },
+  };
+  const error = await startAgent({
+    config: { stateDir: '/tmp/x', devices: [device] } as never,
+    logger: silent,
+  }).catch((e: unknown) => e);
+
+  assert.equal(
+    (error as ConfigError).issues.map((i) => i.field),
+    ['devices.0.patients[key 2]'],
+  );
+  assert.not.match((error as Error).message, /MRN/);
+});
+
 test('an agent that was never enrolled says so, with the command to run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sd-agent-'));
   try {

@@ -1,5 +1,5 @@
 import { Agent } from './agent.js';
-import { loadConfig } from './config/load-config.js';
+import { loadConfig, showConfigPath } from './config/load-config.js';
 import { agentConfigSchema, type AgentConfigInput } from './config/schema.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
@@ -30,7 +30,7 @@ function parseConfigObject(input: AgentConfigInput) {
   const result = agentConfigSchema.safeParse(input);
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({
-      field: i.path.map(String).join('.') || '(root)',
+      field: showConfigPath(input, i.path) || '(root)',
       message: i.message,
     }));
     throw new ConfigError('(options.config)', issues);

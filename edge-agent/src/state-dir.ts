@@ -43,6 +43,7 @@ export const STATE_FILES = {
   certificate: 'agent-cert.pem',
   ca: 'hub-ca.pem',
   queue: 'queue.db',
+  queueKey: 'queue-key.json',
   status: 'status.json',
   pushedConfig: 'pushed-config.sealed',
   quarantine: 'quarantine',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import type { AgentStatus } from '@sparkden/protocol';
 
+import type { QueueStats } from './queue/sealed-queue.js';
 import { STATE_FILES } from './state-dir.js';
 import type { LinkState } from './uplink/uplink.js';
 
@@ -42,6 +43,69 @@ export interface LocalStatus extends AgentStatus {
   localAlarmsRaised: number;
   readingsAccepted: number;
   readingsInvalid: number;
+}
+
+/** What {@link composeStatus} puts together, gathered by the agent. */
+export interface StatusParts {
+  /** `online` when the uplink is connected, else `offline`. */
+  measured: AgentStatus['state'];
+  agentId: string;
+  sealingKeyId: number;
+  version: string;
+  queue: QueueStats;
+  devices: AgentStatus['devices'];
+  configVersion?: number;
+  link: { state: LinkState; detail?: string };
+  problems: AgentProblem[];
+  pendingInMemory: number;
+  batchTarget: number;
+  skew: LocalStatus['skew'];
+  counters: { accepted: number; invalid: number; localAlarms: number };
+}
+
+/**
+ * The status the agent publishes and writes: `revoked` over everything, `degraded` when
+ * online with a problem.
+ *
+ * @example
+ * ```ts
+ * const status = composeStatus(parts);
+ * ```
+ */
+export function composeStatus(p: StatusParts): LocalStatus {
+  const q = p.queue;
+  let shown = p.measured;
+  if (p.link.state === 'revoked') {
+    shown = 'revoked';
+  } else if (shown === 'online' && p.problems.length > 0) {
+    shown = 'degraded';
+  }
+
+  return {
+    agentId: p.agentId,
+    state: shown,
+    sentAt: new Date().toISOString(),
+    version: p.version,
+    queue: { depth: q.depth, bytes: q.bytes, oldestAgeMs: q.oldestAgeMs, alarms: q.alarms },
+    devices: p.devices,
+    ...(p.configVersion === undefined ? {} : { configVersion: p.configVersion }),
+    pid: process.pid,
+    sealingKeyId: p.sealingKeyId,
+    link: p.link.state,
+    ...(p.link.detail === undefined ? {} : { linkDetail: p.link.detail }),
+    problems: p.problems,
+    queueDetail: {
+      records: q.records,
+      dropped: q.dropped,
+      quarantined: q.quarantined,
+      pendingInMemory: p.pendingInMemory,
+      batchTarget: p.batchTarget,
+    },
+    skew: p.skew,
+    localAlarmsRaised: p.counters.localAlarms,
+    readingsAccepted: p.counters.accepted,
+    readingsInvalid: p.counters.invalid,
+  };
 }
 
 /** Reads the last status the agent wrote, with whether its process still runs. */

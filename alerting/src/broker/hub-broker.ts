@@ -56,6 +56,11 @@ export interface AgentFrame {
   kind: UpKind;
   payload: Buffer;
   retain: boolean;
+  /**
+   * Epoch ms when the broker took the PUBLISH packet in (its `authorizePublish`), for the
+   * `broker.publish` span; absent on links that cannot tell (a broker upstream).
+   */
+  arrivedAt?: number;
 }
 
 /** Events of a {@link HubBroker}. */
@@ -117,6 +122,8 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
   readonly #log: Logger;
   readonly #sockets = new Set<Socket>();
   readonly #clients = new Map<string, Client>();
+  /** When each agent PUBLISH packet reached aedes, until its `publish` event. */
+  readonly #arrivals = new WeakMap<object, number>();
   #aedes?: Aedes;
   #backplane?: RedisBackplane;
   #refreshing?: Promise<void>;
@@ -178,6 +185,8 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
       },
       authorizePublish: (client, packet, done) => {
         if (client === null || mayPublish(client.id, packet.topic, packet.retain)) {
+          // aedes hands this same packet object to its `publish` event once stored and routed.
+          this.#arrivals.set(packet, Date.now());
           done(null);
 
           return;
@@ -395,6 +404,7 @@ export class HubBroker extends EventEmitter<HubBrokerEvents> {
         kind: parsed.kind as UpKind,
         payload: Buffer.from(packet.payload),
         retain: packet.retain,
+        arrivedAt: this.#arrivals.get(packet),
       });
     });
   }

@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './ingest.js';
 export * from './validate.js';
 export * from './trace-context.js';
+export * from './agent-batch.js';

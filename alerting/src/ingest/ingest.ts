@@ -15,11 +15,13 @@ import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 
 import { alertingLogger } from '../log/safe-error.js';
+import { agentBatchTiming, type AgentBatchTiming } from './agent-batch.js';
 import type { PendingBatch, WriteBatchInput, WriteResult } from '../store/index.js';
 import { isDataError, type IngestRefusal } from './errors.js';
 import {
   alertingTracer,
   contextFromTraceparent,
+  recordBrokerHop,
   traceparentOf,
   type BatchOrigin,
 } from './trace-context.js';
@@ -95,6 +97,17 @@ export interface IngestEvents {
   frameHandled: [FrameHandled];
   /** An agent's heartbeat was recorded (its queue depth and oldest age, for metrics). */
   agentStatus: [agentId: string, status: AgentStatus];
+  /** A traced batch was opened: the agent's own timing of it, for its `agent.batch` span. */
+  agentBatchOpened: [timing: AgentBatchTiming];
+}
+
+/** One frame as a broker link hands it to {@link Ingest.handle}. */
+export interface IngestFrame {
+  agentId: string;
+  kind: UpKind;
+  payload: Uint8Array;
+  /** Epoch ms when the broker took the frame in; times the `broker.publish` span. */
+  arrivedAt?: number;
 }
 
 /** Counters since start, for health pages and benches. */
@@ -153,7 +166,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
   }
 
   /** Handles one frame from the broker; frames of one agent run one after another. */
-  handle(message: { agentId: string; kind: UpKind; payload: Uint8Array }): Promise<IngestOutcome> {
+  handle(message: IngestFrame): Promise<IngestOutcome> {
     const prior = this.#chains.get(message.agentId) ?? Promise.resolve();
     const receivedAt = Date.now();
     const next = prior.then(() => this.#handle(message, receivedAt));
@@ -185,10 +198,19 @@ export class Ingest extends EventEmitter<IngestEvents> {
     }
   }
 
-  async #handle(
-    m: { agentId: string; kind: UpKind; payload: Uint8Array },
-    receivedAt: number,
-  ): Promise<IngestOutcome> {
+  #emitOpened(timing: AgentBatchTiming | undefined): void {
+    if (timing === undefined) {
+      return;
+    }
+
+    try {
+      this.emit('agentBatchOpened', timing);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'an agentBatchOpened listener threw');
+    }
+  }
+
+  async #handle(m: IngestFrame, receivedAt: number): Promise<IngestOutcome> {
     this.#stats.frames++;
     let opened: { header: EnvelopeHeader; value: unknown };
     let keyId: number | undefined;
@@ -213,7 +235,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
       return this.#status(m.agentId, opened.value);
     }
 
-    return this.#traced(m.agentId, m.kind, opened, receivedAt);
+    return this.#traced(m, m.kind, opened, receivedAt);
   }
 
   async #keyUsed(agentId: string, keyId: number): Promise<void> {
@@ -228,14 +250,20 @@ export class Ingest extends EventEmitter<IngestEvents> {
     }
   }
 
-  // [W3C Trace Context] the agent's traceparent travels inside the sealed body.
+  // [W3C Trace Context] the agent's traceparent travels inside the sealed body: the agent's
+  // batch span (recorded by whoever listens to `agentBatchOpened`) → broker.publish →
+  // ingest.batch.
   async #traced(
-    agentId: string,
+    m: IngestFrame,
     kind: 'obs' | 'alarm',
     opened: { header: EnvelopeHeader; value: unknown },
     receivedAt: number,
   ): Promise<IngestOutcome> {
-    const parent = contextFromTraceparent((opened.value as { traceparent?: unknown }).traceparent);
+    const agentId = m.agentId;
+    const agent = contextFromTraceparent((opened.value as { traceparent?: unknown }).traceparent);
+    this.#emitOpened(agentBatchTiming(agentId, kind, opened.value));
+    const parent =
+      m.arrivedAt === undefined ? agent : recordBrokerHop(agent, agentId, m.arrivedAt, receivedAt);
     const span = alertingTracer().startSpan(
       'ingest.batch',
       {

@@ -1,5 +1,6 @@
 import {
   ROOT_CONTEXT,
+  SpanKind,
   isSpanContextValid,
   trace,
   type Context,
@@ -58,4 +59,34 @@ export function traceparentOf(span: Span): string | undefined {
   const flags = (c.traceFlags & 0xff).toString(16).padStart(2, '0');
 
   return `00-${c.traceId}-${c.spanId}-${flags}`;
+}
+
+/**
+ * Records a frame's hop through the broker: a `broker.publish` span from the packet reaching
+ * the broker (`arrivedAt`, epoch ms) to ingest picking it up (`pickedAt`), child of `parent`
+ * (the agent's batch). Returns the context the hub's spans of the frame continue.
+ *
+ * @example
+ * ```ts
+ * const ctx = recordBrokerHop(contextFromTraceparent(tp), 'agent-1', arrivedAt, Date.now());
+ * ```
+ */
+export function recordBrokerHop(
+  parent: Context,
+  agentId: string,
+  arrivedAt: number,
+  pickedAt: number,
+): Context {
+  const span = alertingTracer().startSpan(
+    'broker.publish',
+    {
+      kind: SpanKind.INTERNAL,
+      startTime: arrivedAt,
+      attributes: { 'sparkden.agent.id': agentId, 'messaging.system': 'mqtt' },
+    },
+    parent,
+  );
+  span.end(Math.max(arrivedAt, pickedAt));
+
+  return trace.setSpan(parent, span);
 }

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-
 import type { AlarmMessage, Observation } from '@sparkden/protocol';
 import { v7 as uuidv7 } from 'uuid';
 
 import type { AlarmRule } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { alarmValueOf } from './alarm-values.js';
+import { runAlarmCommand } from './alarm-command.js';
 
 /** One alarm as it travels in `up/alarm`. */
 export type AlarmEntry = AlarmMessage['alarms'][number];
@@ -14,7 +13,11 @@ export type AlarmEntry = AlarmMessage['alarms'][number];
 export interface LocalAlarmsOptions {
   rules: readonly AlarmRule[];
   webhook?: string;
-  command?: string;
+  /**
+   * A program and its arguments (`[program, ...args]`, program an absolute path), run for
+   * each alarm with the alarm JSON on stdin; see {@link runAlarmCommand}.
+   */
+  command?: readonly string[];
   log: Logger;
   /** The clock alarms are stamped with (the hub's, as the acks measure it; default the box's). */
   now?: () => Date;
@@ -132,31 +135,7 @@ export class LocalAlarms {
       );
     }
     if (command !== undefined) {
-      tasks.push(
-        new Promise<void>((resolve) => {
-          const [file, ...args] = command.split(/\s+/).filter(Boolean) as [string, ...string[]];
-          const child = spawn(file, args, {
-            env: { ...process.env, SPARKDEN_ALARM: body },
-            stdio: 'ignore',
-          });
-          child.on('error', (error) => {
-            log.warn(
-              { event: 'localAlarmCommandFailed', err: error.message },
-              'local alarm command failed to start',
-            );
-            resolve();
-          });
-          child.on('exit', (code) => {
-            if (code !== 0) {
-              log.warn(
-                { event: 'localAlarmCommandFailed', exitCode: code },
-                'local alarm command failed',
-              );
-            }
-            resolve();
-          });
-        }),
-      );
+      tasks.push(runAlarmCommand(command, alarm, log));
     }
     await Promise.all(tasks);
   }

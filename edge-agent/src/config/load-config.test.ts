@@ -86,6 +86,32 @@ test('the error message lists file:line:column field: reason', () => {
   }
 });
 
+test('a bad entry under patients names its line and place, never the MRN key', () => {
+  const text = [
+    'stateDir: /var/lib/sd',
+    'devices:',
+    '  - id: icu-1',
+    '    driver: hl7-mllp',
+    '    patient: p-1',
+    '    mllp: { port: 2575 }',
+    '    patients:',
+    '      MRN-00012340: p-1',
+    '      MRN-00012399: p-2',
+    '      MRN-00012345: ""',
+  ].join('\n');
+  const issues = issuesOf(text);
+
+  assert.is(issues.length, 1);
+  assert.is(issues[0]?.field, 'devices.0.patients[key 3]');
+  assert.is(issues[0]?.line, 10);
+  try {
+    parseConfig(text, '/a.yaml');
+  } catch (error) {
+    assert.not.match((error as Error).message, /MRN/);
+    assert.match((error as Error).message, /\/a\.yaml:10:\d+ devices\.0\.patients\[key 3\]: /);
+  }
+});
+
 test('the example config shipped with the agent is valid', () => {
   const file = fileURLToPath(new URL('../../agent.example.yaml', import.meta.url));
   const config = parseConfig(readFileSync(file, 'utf8'), file);

@@ -35,13 +35,49 @@ function place(
   return { line, column: col };
 }
 
+/** Maps whose keys identify patients (an MRN under `patients`): never shown, only counted. */
+const PATIENT_KEYED = new Set(['patients']);
+
+/**
+ * The dotted path of a field of `input` (the config as parsed), each patient identifier
+ * replaced by its place in its map (`devices.0.patients[key 3]`), so an error names the
+ * field and never the patient.
+ *
+ * @example
+ * ```ts
+ * showConfigPath({ patients: { 'MRN-1': '' } }, ['patients', 'MRN-1']); // 'patients[key 1]'
+ * ```
+ */
+export function showConfigPath(input: unknown, path: Path): string {
+  let shown = '';
+  let node = input;
+  for (let i = 0; i < path.length; i++) {
+    const segment = String(path[i]);
+    const parent = path[i - 1];
+    if (typeof parent === 'string' && PATIENT_KEYED.has(parent)) {
+      const keys = node !== null && typeof node === 'object' ? Object.keys(node) : [];
+      shown += `[key ${keys.indexOf(segment) + 1}]`;
+    } else {
+      shown += shown === '' ? segment : `.${segment}`;
+    }
+    node =
+      node !== null && typeof node === 'object'
+        ? (node as Record<string, unknown>)[segment]
+        : undefined;
+  }
+
+  return shown;
+}
+
 function toIssues(doc: Document, lines: LineCounter, error: z.ZodError): ConfigIssue[] {
+  const input: unknown = doc.toJS();
+
   return error.issues.map((issue) => {
-    const field = issue.path.map(String).join('.') || '(root)';
+    const field = showConfigPath(input, issue.path) || '(root)';
     // An unknown key is reported on the key itself, not its parent.
     const keys = 'keys' in issue && Array.isArray(issue.keys) ? issue.keys : [];
     const path: Path = keys.length > 0 ? [...issue.path, keys[0]] : issue.path;
-    const shown = keys.length > 0 ? `${field === '(root)' ? '' : `${field}.`}${keys[0]}` : field;
+    const shown = keys.length > 0 ? showConfigPath(input, path) : field;
 
     return { field: shown, message: issue.message, ...place(doc, lines, path) };
   });

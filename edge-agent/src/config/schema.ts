@@ -158,8 +158,19 @@ export const agentConfigSchema = z.strictObject({
     .strictObject({
       /** POSTed the alarm JSON while the hub is unreachable. Keep it on the local network. */
       webhook: z.url().optional(),
-      /** Run with the alarm JSON in `SPARKDEN_ALARM`; argv split on spaces. */
-      command: z.string().min(1).optional(),
+      /**
+       * `[program, ...args]`, run with the alarm JSON on stdin (see `runAlarmCommand`). The
+       * program is an absolute path; arguments are fixed here, never built from an alarm.
+       */
+      command: z
+        .array(z.string().min(1).max(4096))
+        .min(1)
+        .max(64)
+        .refine((argv) => argv[0]?.startsWith('/') === true, {
+          message: 'the program (first item) must be an absolute path',
+          path: [0],
+        })
+        .optional(),
     })
     .default({}),
 });

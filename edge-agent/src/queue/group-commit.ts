@@ -14,6 +14,8 @@ export interface GroupCommitOptions {
   onBackpressure: (paused: boolean) => void;
   /** The disk filled (`true`, once) or has room again (`false`). */
   onDiskFull: (full: boolean) => void;
+  /** Readings (not alarms) just committed: only now are they accepted. */
+  onReadingsTaken?: (count: number) => void;
   /** Items kept in memory past a failed write before the oldest bulk is dropped. */
   maxPending?: number;
   /** Items per sealed record. */
@@ -51,6 +53,8 @@ export class GroupCommit {
   #diskFull = false;
   #timer?: NodeJS.Timeout;
   #stopped = false;
+  /** Who waits for a reading to be committed (a device that acknowledges only then). */
+  #waiters = new Map<Observation, () => void>();
 
   constructor(options: GroupCommitOptions) {
     this.#options = options;
@@ -65,12 +69,37 @@ export class GroupCommit {
     return p.obs.length + p.urgent.length + p.alarms.length;
   }
 
-  pushObs(obs: Observation): void {
+  /** Holds a bulk reading; `taken` is called once it is committed (never, if it is dropped). */
+  pushObs(obs: Observation, taken?: () => void): void {
+    this.#wait(obs, taken);
     this.#pending.obs.push(obs);
   }
 
-  pushUrgent(obs: Observation): void {
+  /** Holds a reading that breached an alarm rule; see {@link pushObs}. */
+  pushUrgent(obs: Observation, taken?: () => void): void {
+    this.#wait(obs, taken);
     this.#pending.urgent.push(obs);
+  }
+
+  #wait(obs: Observation, taken: (() => void) | undefined): void {
+    if (taken !== undefined) {
+      this.#waiters.set(obs, taken);
+    }
+  }
+
+  /**
+   * Tells the waiters of readings just committed, and counts them. Bulk readings the full
+   * queue refused (drop-newest, logged) are released too, as the policy says, but not counted.
+   */
+  #taken(readings: readonly unknown[], refused = 0): void {
+    for (const obs of readings) {
+      const taken = this.#waiters.get(obs as Observation);
+      this.#waiters.delete(obs as Observation);
+      taken?.();
+    }
+    if (readings.length > refused) {
+      this.#options.onReadingsTaken?.(readings.length - refused);
+    }
   }
 
   pushAlarm(alarm: AlarmEntry): void {
@@ -87,6 +116,7 @@ export class GroupCommit {
     const p = this.#pending;
     p.obs = p.obs.filter((o) => !items.has(o));
     p.urgent = p.urgent.filter((o) => !items.has(o));
+    items.forEach((o) => o && this.#waiters.delete(o));
   }
 
   /** Commits every `intervalMs()` (read each time, so a reload applies) until {@link stop}. */
@@ -133,9 +163,10 @@ export class GroupCommit {
     const total = p.obs.length + p.urgent.length;
     this.#options.onBackpressure(total >= this.#maxPending / 2);
     if (p.obs.length > this.#maxPending) {
-      const dropped = p.obs.splice(0, p.obs.length - this.#maxPending).length;
+      const dropped = p.obs.splice(0, p.obs.length - this.#maxPending);
+      dropped.forEach((o) => this.#waiters.delete(o));
       this.#options.log.error(
-        { event: 'pendingDropped', items: dropped },
+        { event: 'pendingDropped', items: dropped.length },
         'queue cannot be written and memory is full: oldest bulk readings dropped',
       );
     }
@@ -172,8 +203,9 @@ export class GroupCommit {
     }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        this.#commit(this.#groups(), p.cursors);
+        const refused = this.#commit(this.#groups(), p.cursors);
         this.#pending = empty();
+        this.#taken([...p.urgent, ...p.obs], refused);
         this.#recovered();
         this.limit();
         this.#options.onCommitted();
@@ -194,7 +226,8 @@ export class GroupCommit {
     return false;
   }
 
-  #commit(groups: AppendGroup[], cursors: Record<string, string>): void {
+  /** @returns the bulk readings the full queue refused. */
+  #commit(groups: AppendGroup[], cursors: Record<string, string>): number {
     const refused = this.#options.queue.append(groups, cursors);
     if (refused > 0) {
       this.#options.log.error(
@@ -202,6 +235,8 @@ export class GroupCommit {
         'queue full (drop-newest): new bulk readings not kept',
       );
     }
+
+    return refused;
   }
 
   #recovered(): void {
@@ -229,8 +264,11 @@ export class GroupCommit {
       for (const [field, kind, priority] of pieces) {
         while (p[field].length > 0) {
           const items = p[field].slice(0, 50);
-          this.#commit([{ kind, priority, items }], {});
+          const refused = this.#commit([{ kind, priority, items }], {});
           p[field].splice(0, items.length);
+          if (field !== 'alarms') {
+            this.#taken(items, refused);
+          }
         }
       }
       this.#commit([], p.cursors);

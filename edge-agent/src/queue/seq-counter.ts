@@ -37,8 +37,12 @@ export class SeqCounter {
     let stored = 0;
     try {
       stored = Number(readFileSync(this.#path, 'utf8').trim());
-    } catch {
-      stored = 0;
+    } catch (error) {
+      // Only a file never written means "start at 0": a file that cannot be read might hold a
+      // bound already used, and restarting below it would reuse record ids.
+      if ((error as { code?: string }).code !== 'ENOENT') {
+        throw new AgentError('STATE_UNREADABLE', 'sequence file cannot be read', { cause: error });
+      }
     }
     if (!Number.isSafeInteger(stored) || stored < 0) {
       throw new TypeError(`"${this.#path}" does not hold a sequence number`);

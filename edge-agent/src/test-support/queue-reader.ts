@@ -1,9 +1,9 @@
-import { hkdfSync } from 'node:crypto';
 import { join } from 'node:path';
 
 import { openJson } from '@sparkden/protocol';
 import Sqlite from 'better-sqlite3';
 
+import { loadQueueKey } from '../queue/queue-key.js';
 import { STATE_FILES, loadCredentials } from '../state-dir.js';
 
 // Test scaffolding: reads an agent's queue file from the outside, read-only, with the agent's
@@ -28,14 +28,11 @@ export interface QueueSnapshot {
 
 /**
  * Opens the queue of the agent whose state dir is `stateDir` read-only (the agent may be
- * running or dead), runs an integrity check and unseals every record with the at-rest key the
- * agent derives (HKDF of its sealing key, as `Agent` does).
+ * running or dead), runs an integrity check and unseals every record with the queue's own
+ * at-rest key (`queue-key.json`, as `Agent` loads it).
  */
 export function readQueueFile(stateDir: string): QueueSnapshot {
-  const c = loadCredentials(stateDir);
-  const key = new Uint8Array(
-    hkdfSync('sha256', c.sealingPrivateKey, 'sparkden/v1/queue-at-rest', c.agentId, 32),
-  );
+  const { key, recordAgentId } = loadQueueKey(stateDir, loadCredentials(stateDir));
   const db = new Sqlite(join(stateDir, STATE_FILES.queue), { readonly: true, fileMustExist: true });
   try {
     const integrity = String(db.pragma('integrity_check', { simple: true }));
@@ -47,7 +44,11 @@ export function readQueueFile(stateDir: string): QueueSnapshot {
     const itemIds = new Set<string>();
     const records = rows.map((row): QueueSnapshotRecord => {
       try {
-        const opened = openJson(row.frame, { key: () => key, agentId: c.agentId, kind: row.kind });
+        const opened = openJson(row.frame, {
+          key: () => key,
+          agentId: recordAgentId,
+          kind: row.kind,
+        });
         if (opened.header.seq !== BigInt(row.id) || !Array.isArray(opened.value)) {
           return { id: row.id, kind: row.kind };
         }

@@ -576,11 +576,22 @@ export class Uplink {
         this.#options.seq.next(),
         this.#options.buildStatus('offline'),
       );
+      // The broker's last will says offline anyway when this does not get through.
       await client
         .publishAsync(this.#topic('status'), offline, { qos: 1, retain: true })
-        .catch(() => undefined);
+        .catch(this.#noteStopFailure('offlineStatusNotSent'));
     }
-    await client.endAsync(true).catch(() => undefined);
+    await client.endAsync(true).catch(this.#noteStopFailure('disconnectFailed'));
     this.#setState('offline');
+  }
+
+  #noteStopFailure(event: string): (error: unknown) => void {
+    return (error) => {
+      const code = (error as { code?: string | number }).code ?? (error as Error).name;
+      this.#options.log.warn(
+        { event, code },
+        'uplink stop was not clean; the hub sees the last will',
+      );
+    };
   }
 }

@@ -16,6 +16,7 @@ import { loadOrCreateSecret } from '../crypto/secrets.js';
 import { startHub, type Hub } from '../hub.js';
 import { startTracing } from '../ops/tracing.js';
 import { ConfigError, loadHubConfig, type HubConfig } from './hub-config.js';
+import { createSfuMetricsListener } from './role-sfu-metrics.js';
 import { printWelcome } from './welcome.js';
 
 function fail(message: string): never {
@@ -56,6 +57,9 @@ async function startSfuRole(config: HubConfig, logger: Logger): Promise<void> {
       config.redisUrl === undefined || config.publicUrl === undefined
         ? undefined
         : { redisUrl: config.redisUrl, publicUrl: config.publicUrl },
+    routes: (sfu) => ({
+      '/metrics': createSfuMetricsListener(sfu, { token: config.metricsToken, logger }),
+    }),
   });
   const status = node.sfu.status();
   if (!status.media.available) {

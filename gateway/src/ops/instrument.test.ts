@@ -7,9 +7,15 @@ import * as assert from 'uvu/assert';
 import { instrumentHub } from './instrument.js';
 import { createHubMetrics } from './metrics.js';
 
-// The parts instrumentHub listens to, without a broker or a database.
+// The parts instrumentHub listens to, without a broker; the database has empty queues.
 function fakeAlerting(): AlertingService {
-  return { ingest: new EventEmitter(), fleet: new EventEmitter() } as unknown as AlertingService;
+  const db = { query: () => Promise.resolve({ rows: [{}], rowCount: 1 }) };
+
+  return {
+    ingest: new EventEmitter(),
+    fleet: new EventEmitter(),
+    db,
+  } as unknown as AlertingService;
 }
 
 function fakeSfu(media: SfuStatus['media']): SfuService & { media: SfuStatus['media'] } {

@@ -8,6 +8,7 @@ import type {
 import type { AgentStatus } from '@sparkden/protocol';
 import type { SfuService } from '@sparkden/sfu';
 
+import { recordAgentBatch } from './agent-spans.js';
 import type { HubMetrics } from './metrics.js';
 
 /** The parts {@link instrumentHub} watches. */
@@ -18,6 +19,8 @@ export interface InstrumentedParts {
   sfu?: SfuService;
   /** How often the SFU is sampled (default 5 s). */
   sfuIntervalMs?: number;
+  /** How old a sample of the hub's queues (`alerting.db`) a scrape may reuse (default 5 s). */
+  queueMaxAgeMs?: number;
 }
 
 type Listener<A extends unknown[]> = (...args: A) => void;
@@ -100,8 +103,11 @@ function sampleSfu(metrics: HubMetrics, sfu: SfuService): void {
  * Feeds the hub's Prometheus metrics from the events its parts emit: ingest outcomes,
  * agents' queue depth and oldest age (from their heartbeats), rule evaluation time, alerts
  * raised, alert latency (from the batch reaching ingest to the alert being pushed to the
- * consoles) and the SFU's worker count and load per worker. Labels carry opaque ids and enums only, never PHI.
- * Returns a function that detaches everything.
+ * consoles), the SFU's worker count and load per worker, and the depth and oldest age of
+ * the hub's queues in the database (read on scrape). Labels carry opaque ids and enums only,
+ * never PHI. Also records each traced agent batch's own `agent.batch` span (see
+ * {@link recordAgentBatch}), so a trace starts on the agent. Returns a function that
+ * detaches everything.
  *
  * @example
  * ```ts
@@ -125,6 +131,7 @@ export function instrumentHub(parts: InstrumentedParts): () => void {
   const evaluated = ({ seconds }: BatchEvaluation) => metrics.ruleEvaluation.observe(seconds);
   ingest.on('frameHandled', frame);
   ingest.on('agentStatus', status);
+  ingest.on('agentBatchOpened', recordAgentBatch);
   fleet.on('agentRevoked', revoked);
   engine?.on('alertEvent', alertEvent);
   engine?.on('batchEvaluated', evaluated);
@@ -134,11 +141,14 @@ export function instrumentHub(parts: InstrumentedParts): () => void {
     timer = setInterval(() => sampleSfu(metrics, sfu), interval);
     timer.unref();
   }
+  const unwatchQueues = metrics.queues.watch(alerting.db, parts.queueMaxAgeMs);
 
   return () => {
     clearInterval(timer);
     ingest.off('frameHandled', frame);
     ingest.off('agentStatus', status);
+    ingest.off('agentBatchOpened', recordAgentBatch);
+    unwatchQueues();
     fleet.off('agentRevoked', revoked);
     engine?.off('alertEvent', alertEvent);
     engine?.off('batchEvaluated', evaluated);

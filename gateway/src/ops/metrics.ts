@@ -1,6 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+import { HubQueueGauges } from './queue-depths.js';
 
 /**
  * The hub's Prometheus metrics. One registry per hub, so two hubs in one process (tests)
@@ -18,6 +21,8 @@ export interface HubMetrics {
   readonly sfuWorkerLoad: Gauge<'worker'>;
   readonly sfuWorkers: Gauge;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** The hub's queues in the database, read on scrape once watched. */
+  readonly queues: HubQueueGauges;
 }
 
 /**
@@ -98,6 +103,7 @@ export function createHubMetrics(): HubMetrics {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
+    queues: new HubQueueGauges(registers),
   };
 }
 
@@ -119,9 +125,46 @@ export function httpMetrics(metrics: HubMetrics): MiddlewareHandler {
   };
 }
 
-/** The `/metrics` handler in Prometheus text format. */
-export function metricsHandler(metrics: HubMetrics): MiddlewareHandler {
+/** Options of {@link metricsHandler}. */
+export interface MetricsHandlerOptions {
+  /** When set, a scrape must send `Authorization: Bearer <token>` (else 401). */
+  token?: string;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+// [RFC 6750 §2.1] `Bearer` is case-insensitive; compared in constant time, as digests.
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const m = /^Bearer +(\S+) *$/i.exec(header ?? '');
+
+  return m !== null && timingSafeEqual(digest(m[1]), expected);
+}
+
+/**
+ * The `/metrics` handler in Prometheus text format. With `token`, only a scrape carrying it
+ * as a bearer token is answered; others get 401 with `WWW-Authenticate` [RFC 6750 §3].
+ *
+ * @example
+ * ```ts
+ * app.get('/metrics', metricsHandler(metrics, { token: process.env.METRICS_TOKEN }));
+ * ```
+ */
+export function metricsHandler(
+  metrics: HubMetrics,
+  options: MetricsHandlerOptions = {},
+): MiddlewareHandler {
+  if (options.token !== undefined && options.token.length < 16) {
+    throw new TypeError('"token" must be at least 16 characters');
+  }
+  const expected = options.token === undefined ? undefined : digest(options.token);
+
   return async (c) => {
+    if (expected !== undefined && !bearerMatches(c.req.header('authorization'), expected)) {
+      return c.text('metrics need a bearer token\n', 401, {
+        'www-authenticate': 'Bearer realm="metrics"',
+      });
+    }
+
     const body = await metrics.registry.metrics();
 
     return c.body(body, 200, { 'content-type': metrics.registry.contentType });

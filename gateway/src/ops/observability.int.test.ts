@@ -1,8 +1,9 @@
 /**
  * Seeing inside the hub, with its real parts: the demo agent process and its simulated
- * oximeter feed the hub; a nurse console is connected. One trace runs from the agent's batch
- * (its `traceparent`, sealed in the body) through ingest, the commit, rule evaluation and the
- * alert's publication to the console push; `/metrics` counts what happened.
+ * oximeter feed the hub through its real broker; a nurse console is connected. One trace
+ * runs from the agent's batch (`agent.batch`, timed by the agent, its `traceparent` sealed in
+ * the body) through the broker hop, ingest, the commit, rule evaluation and the alert's
+ * publication to the console push; `/metrics` counts what happened.
  */
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { io as connectSocket, type Socket } from 'socket.io-client';
@@ -45,35 +46,53 @@ test.after(async () => {
   await tracing?.stop();
 });
 
-test('one trace runs agent → ingest → commit → rules → alert → console', async () => {
+test('one trace runs agent → broker → ingest → commit → rules → alert → console', async () => {
   const token = await loginAs(hub, 'nurse');
   const socket: Socket = connectSocket(`${hub.url}/console`, {
     auth: { token },
     transports: ['websocket'],
   });
   try {
-    const push = await waitFor('a console.push span', () =>
-      exporter.getFinishedSpans().find((s) => s.name === 'console.push'),
+    const traceOf = (s: ReadableSpan) =>
+      exporter
+        .getFinishedSpans()
+        .filter((t) => t.spanContext().traceId === s.spanContext().traceId);
+    // A console push of an alert raised by an agent's batch (not by a timer rule).
+    const push = await waitFor('a console.push span of an agent batch', () =>
+      exporter
+        .getFinishedSpans()
+        .find((s) => s.name === 'console.push' && traceOf(s).some((t) => t.name === 'agent.batch')),
     );
-    const spans = exporter.getFinishedSpans();
-    const trace = spans.filter((s) => s.spanContext().traceId === push.spanContext().traceId);
+    const trace = traceOf(push);
     const byId = new Map(trace.map((s) => [s.spanContext().spanId, s]));
-    // Walk from the console push up to the root: every hop is a span of the same trace.
+    const named = (name: string) => trace.find((s) => s.name === name)!;
+    // Walk from the console push up to the root: every hop is an exported span of the trace.
     const chain: string[] = [];
-    for (let s: ReadableSpan | undefined = push; s !== undefined; s = byId.get(parentOf(s)!)) {
+    for (let s: ReadableSpan | undefined = push; s !== undefined;) {
       chain.unshift(s.name);
-      if (s.name === 'ingest.batch') {
-        // Its parent is the agent's batch: remote, not exported by the hub.
-        assert.ok(s.parentSpanContext?.isRemote, 'ingest continues the agent’s traceparent');
-        assert.is(byId.get(parentOf(s)!), undefined);
-        break;
-      }
+      const parent = parentOf(s);
+      s = parent === undefined ? undefined : byId.get(parent);
     }
-    assert.equal(chain, ['ingest.batch', 'alert.evaluate', 'alert.publish', 'console.push']);
+    assert.equal(chain, [
+      'agent.batch',
+      'broker.publish',
+      'ingest.batch',
+      'alert.evaluate',
+      'alert.publish',
+      'console.push',
+    ]);
+    const agent = named('agent.batch');
+    assert.is(agent.parentSpanContext, undefined, 'the trace starts on the agent');
+    assert.is(agent.resource.attributes['service.name'], 'sparkden-agent');
+    assert.match(String(agent.attributes['sparkden.agent.id']), /^agent-[0-9a-f]+$/);
     assert.ok(
-      trace.some((s) => s.name === 'store.commit'),
-      'the commit is in the same trace',
+      (agent.attributes['sparkden.batch.items']! as number) >= 1,
+      'the batch counts its items',
     );
+    const broker = named('broker.publish');
+    assert.is(parentOf(broker), agent.spanContext().spanId);
+    assert.ok(broker.parentSpanContext?.isRemote, 'the agent’s span reached the hub sealed');
+    assert.is(parentOf(named('store.commit')), named('ingest.batch').spanContext().spanId);
     for (const s of trace) {
       const attributes = JSON.stringify(s.attributes);
       assert.not.match(attributes, /demo-patient/, `no patient id on span ${s.name}`);

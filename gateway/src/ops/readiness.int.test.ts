@@ -19,7 +19,7 @@ async function startRedis(port: number): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const until = Date.now() + 10_000;
   while (!out.includes('Ready to accept connections')) {
     assert.ok(Date.now() < until, `redis-server started: ${out}`);

@@ -5,6 +5,7 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   SimpleSpanProcessor,
+  type ReadableSpan,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
@@ -27,6 +28,23 @@ export interface Tracing {
   flush(): Promise<void>;
   /** Flushes, shuts the provider down and restores the no-op tracer. */
   stop(): Promise<void>;
+}
+
+// The processors of the provider startTracing registered: spans timed elsewhere (an agent's
+// batch) reach the same exporters through them.
+let registered: readonly SpanProcessor[] = [];
+
+/**
+ * Hands a finished span that was timed outside this process (the agent's `agent.batch`,
+ * rebuilt from its batch) to the exporters of the registered provider. Returns whether
+ * tracing is on; without it the span is dropped, as the hub's own would be.
+ */
+export function recordForeignSpan(span: ReadableSpan): boolean {
+  for (const processor of registered) {
+    processor.onEnd(span);
+  }
+
+  return registered.length > 0;
 }
 
 function processorsFor(options: TracingOptions, env: NodeJS.ProcessEnv): SpanProcessor[] {
@@ -76,11 +94,13 @@ export function startTracing(options: TracingOptions = {}): Tracing {
       code: 'TRACING_REGISTERED',
     });
   }
+  registered = processors;
 
   return {
     enabled: true,
     flush: () => provider.forceFlush(),
     async stop() {
+      registered = [];
       await provider.shutdown();
       trace.disable();
     },
