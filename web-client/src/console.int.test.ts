@@ -319,6 +319,8 @@ consoleSuite(
     await second.locator('.conn[data-state="reconnecting"]').waitFor();
     await second.getByRole('alert').filter({ hasText: 'Connection to the hub lost' }).waitFor();
     await saveScreenshot(second, 'console-connection-lost');
+    const lost = await checkAccessibility(second);
+    assert.equal(lost, [], describeViolations(lost));
 
     // While the second console is away, the first one resolves the alert.
     await ctx.first!.locator(selector).getByRole('button', { name: 'Resolve' }).click();

@@ -10,12 +10,18 @@ import {
   newTablet,
   saveScreenshot,
 } from './test/browser.js';
+import { startBedsideAgent, type BedsideAgent } from './test/bedside-agent.js';
 import { demoUser, requireStartHub, startTestHub, type TestHub } from './test/hub.js';
 import { sessionOf, signIn } from './test/session.js';
+import { totpCode } from './test/totp.js';
 
 interface Ctx {
   hub?: TestHub;
   browser?: Browser;
+  patientPage?: Page;
+  message?: string;
+  bedside?: BedsideAgent;
+  appointmentId?: string;
   contexts: BrowserContext[];
 }
 
@@ -32,8 +38,62 @@ views.after(async (ctx) => {
     await c.close();
   }
   await ctx.browser?.close();
+  await ctx.bedside?.stop();
   await ctx.hub?.stop();
 });
+
+/**
+ * Books a video visit with the demo patient for today, starting in five minutes (or five
+ * minutes ago, near midnight), so it is joinable now; returns its id.
+ */
+async function bookVisitToday(ctx: Ctx, page: Page): Promise<string> {
+  const now = Date.now();
+  const soon = new Date(now + 5 * 60_000);
+  const start = soon.getDate() === new Date(now).getDate() ? soon : new Date(now - 5 * 60_000);
+  const res = await callApi(ctx, page, '/fhir/Appointment', {
+    resourceType: 'Appointment',
+    status: 'booked',
+    description: 'Video visit: breathing review',
+    start: start.toISOString(),
+    end: new Date(start.getTime() + 30 * 60_000).toISOString(),
+    participant: [
+      { actor: { reference: 'Patient/demo-patient-1' }, status: 'accepted' },
+      { actor: { reference: 'Practitioner/demo-clinician' }, status: 'accepted' },
+    ],
+  });
+  assert.is(res.status, 201, 'the visit is booked');
+
+  return ((await res.json()) as { id: string }).id;
+}
+
+/**
+ * Raises a real alert: a bedside monitor's respiration rate, systolic pressure and
+ * temperature that the hub scores as NEWS2 of at least 8.
+ */
+async function raiseAlert(ctx: Ctx, page: Page): Promise<void> {
+  ctx.bedside = await startBedsideAgent(ctx.hub!, {
+    itAdmin: demoUser(ctx.hub!, 'it-admin'),
+    patientId: 'demo-patient-1',
+    readings: [
+      { code: 'resp-rate', value: 26, at: Date.now() },
+      { code: 'bp-systolic', value: 88, at: Date.now() },
+      { code: 'body-temp', value: 39.4, at: Date.now() },
+    ],
+  });
+  for (let tries = 0; tries < 90; tries += 1) {
+    const res = await callApi(
+      ctx,
+      page,
+      '/api/alerting/alerts?status=firing,acknowledged&patientId=demo-patient-1',
+    );
+    const { alerts } = (await res.json()) as { alerts: Array<{ ruleId: string }> };
+    if (alerts.some((a) => a.ruleId === 'news2')) {
+      return;
+    }
+    await page.waitForTimeout(1000);
+  }
+  assert.unreachable('the hub raised no NEWS2 alert');
+}
 
 async function openAs(ctx: Ctx, role: string, clock = false): Promise<Page> {
   const context = await newTablet(ctx.browser!, ctx.hub!.url);
@@ -58,6 +118,16 @@ async function assertFitsTablet(page: Page, name: string): Promise<void> {
   const problems = await checkTabletWidths(page, name);
 
   assert.equal(problems, [], `${name} fits a tablet`);
+}
+
+/** What each chart on the page drew: its vital and the y pixels of its alert lines. */
+function drawnThresholds(page: Page): Promise<Array<{ vital: string; lines: string }>> {
+  return page.locator('section[data-vital]').evaluateAll((sections) =>
+    sections.map((s) => ({
+      vital: (s as HTMLElement).dataset.vital ?? '',
+      lines: s.querySelector<HTMLElement>('.uplot')?.dataset.thresholdY ?? 'no chart',
+    })),
+  );
 }
 
 /** Calls the hub's API as the user signed in on the page. */
@@ -100,7 +170,10 @@ views('clinician worklist: visits, open alerts and RPM minutes from the ledger',
   const expected = entries.reduce((sum, e) => sum + e.minutes, 0);
   assert.is(expected, 21.5, 'the ledger holds the minutes recorded');
 
-  // Load the worklist afresh so it reads the ledger as it is now.
+  ctx.appointmentId = await bookVisitToday(ctx, page);
+  await raiseAlert(ctx, page);
+
+  // Load the worklist afresh so it reads the ledger, the visit and the alert as they are now.
   await page.getByRole('link', { name: 'Patients' }).click();
   await page.getByRole('heading', { name: 'Patients', level: 1 }).waitFor();
   await page.getByRole('link', { name: 'Worklist' }).click();
@@ -115,6 +188,17 @@ views('clinician worklist: visits, open alerts and RPM minutes from the ledger',
   assert.is(await rows.count(), 1, 'one row per patient of the care team');
   const cells = await rows.first().locator('td').allInnerTexts();
   assert.equal(cells, [String(expected), String(entries.length), 'Billable (20 minutes reached)']);
+  const visit = page.locator('section[aria-labelledby="visits-title"] li', {
+    hasText: 'breathing review',
+  });
+  await visit.getByText('Pat Demo').waitFor();
+  assert.is(
+    await visit.getByRole('link', { name: /^Join/ }).getAttribute('href'),
+    `/visit.html?appointment=${ctx.appointmentId}`,
+  );
+  await page
+    .locator('section[aria-labelledby="open-alerts-title"] li', { hasText: 'Pat Demo' })
+    .waitFor();
   await assertAccessible(page);
   await saveScreenshot(page, 'clinician-worklist');
   await assertFitsTablet(page, 'clinician-worklist');
@@ -143,13 +227,70 @@ views('patient portal: own readings, visits, devices and trends', async (ctx) =>
 
   assert.equal(await page.locator('.error').allInnerTexts(), []);
   assert.ok(await page.getByRole('link', { name: 'Video visits' }).getAttribute('href'));
+  // No client-invented alert limits and no staff reference band on a patient's own charts,
+  // and no reading painted as alarming.
+  await page.locator('section[data-vital] .uplot').first().waitFor();
+  await page.getByTestId('thresholds-patient').waitFor();
+  // Each device with when it last reported; the visit booked today, with Join.
+  assert.match(
+    await page.locator('section[aria-labelledby="devices-title"] li').first().innerText(),
+    /Last reported: (just now|\d+ (s|min) ago) \(\d{1,2}:\d{2}\)/,
+  );
+  const visit = page.locator('section[aria-labelledby="visits-title"] li', {
+    hasText: 'breathing review',
+  });
+  assert.is(
+    await visit.getByRole('link', { name: 'Join video visit' }).getAttribute('href'),
+    `/visit.html?appointment=${ctx.appointmentId!}`,
+  );
+  const drawn = await drawnThresholds(page);
+  assert.ok(drawn.length > 0, 'the portal draws trends');
+  assert.equal(
+    drawn.filter((d) => d.lines !== ''),
+    [],
+    'no alert line on any chart',
+  );
+  assert.is(await page.getByText(/Alert (below|above)|no-score band|Normal range/).count(), 0);
+  assert.is(await page.locator('.out-of-range').count(), 0);
+  // The period fits the readings (minutes old here), and uPlot's own legend is hidden.
+  assert.is(await page.getByLabel('Period').inputValue(), 'fit');
+  assert.is(await page.locator('.u-legend:visible').count(), 0);
   await assertAccessible(page);
   await saveScreenshot(page, 'patient-portal');
   await assertFitsTablet(page, 'patient-portal');
+
+  // A patient who types a staff view's address lands on their own page.
+  await page.goto('/#/console');
+  await page.getByRole('heading', { name: 'My health', level: 1 }).waitFor();
+  assert.is(new URL(page.url()).hash, '#/portal');
+});
+
+views('a chart whose thresholds cannot be read says so and draws none', async (ctx) => {
+  const page = await openAs(ctx, 'nurse');
+  await page.route('**/api/alerting/rules', (route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"down"}' }),
+  );
+  await page.goto('/#/patient/demo-patient-1');
+  await page.locator('section[data-vital] .uplot').first().waitFor();
+  const notice = page.getByTestId('thresholds-unavailable');
+  await notice.waitFor();
+
+  assert.match(await notice.innerText(), /^Alert thresholds unavailable: /);
+  assert.equal(
+    (await drawnThresholds(page)).filter((d) => d.lines !== ''),
+    [],
+    'no alert line drawn from anywhere else',
+  );
+  // Staff see the reference band under its real name.
+  assert.ok((await page.getByText(/^NEWS2 no-score band /).count()) > 0);
+  // The window title (history, task switcher) never carries the patient's name.
+  assert.is(await page.title(), 'Patient chart · Spark Den');
+  await saveScreenshot(page, 'patient-chart-thresholds-unavailable');
 });
 
 views('patient secure messages: a message sent appears in the conversation', async (ctx) => {
   const page = await openAs(ctx, 'patient');
+  ctx.patientPage = page;
   await page.getByRole('link', { name: 'Messages' }).click();
   await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
   const text = `Feeling short of breath this morning (${Date.now()})`;
@@ -158,41 +299,62 @@ views('patient secure messages: a message sent appears in the conversation', asy
 
   await page.getByText('Message sent.').waitFor();
   await page.locator('ul.messages li', { hasText: text }).waitFor();
+  ctx.message = text;
   await assertAccessible(page);
   await saveScreenshot(page, 'patient-messages');
   await assertFitsTablet(page, 'patient-messages');
 });
 
-views(
-  'IT fleet view: the demo agent with its queue and devices; enroll a new agent',
-  async (ctx) => {
-    const page = await openAs(ctx, 'it-admin');
-    await page.getByRole('heading', { name: 'Edge fleet', level: 1 }).waitFor();
-    const agent = page.locator('tr[data-agent-id]').first();
-    await agent.waitFor();
-    await page.locator('tr[data-state="online"]').first().waitFor({ timeout: 30_000 });
+views('a clinician reads the patient’s message and replies; the patient sees it', async (ctx) => {
+  const page = await openAs(ctx, 'clinician');
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Messages' })
+    .click();
+  await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
+  const thread = page.locator('li[data-patient-id="demo-patient-1"]');
+  await thread.getByText('Awaiting reply').waitFor();
+  await thread.getByRole('link').click();
+  await page.locator('ul.messages li', { hasText: ctx.message! }).waitFor();
 
-    await page.getByLabel('Label (optional)').fill('Ward 3 bedside hub');
-    await page.getByRole('button', { name: 'Create one-time token' }).click();
-    const token = await page.getByTestId('enroll-token').innerText();
-    assert.match(token, /\S{16,}/);
+  const reply = `Please use your inhaler and we will call you (${Date.now()})`;
+  await page.getByLabel(/^Reply to /).fill(reply);
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await page.getByText('Reply sent.').waitFor();
+  await page.locator('ul.messages li', { hasText: reply }).waitFor();
+  await thread.getByText('Awaiting reply').waitFor({ state: 'detached' });
+  await assertAccessible(page);
+  await saveScreenshot(page, 'clinician-messages');
+  await assertFitsTablet(page, 'clinician-messages');
 
-    await assertAccessible(page);
-    await saveScreenshot(page, 'fleet');
-    await assertFitsTablet(page, 'fleet');
+  const patient = ctx.patientPage!;
+  await patient.reload();
+  const answer = patient.locator('ul.messages li', { hasText: reply });
+  await answer.waitFor();
+  const from = await answer.locator('.meta').innerText();
+  assert.not.match(from, /^You/);
+  assert.not.match(from, /Practitioner\//, 'a name, never a reference');
+});
 
-    await agent.getByRole('button', { name: /^Push config/ }).click();
-    await page.getByLabel('Configuration (JSON)').fill('{ "uplink": { "heartbeatSeconds": 15 } }');
-    await page.getByRole('button', { name: 'Push configuration' }).click();
-    await page.getByText(/^Configuration v\d+ pushed to /).waitFor({ state: 'attached' });
+views('sign-in: the hub refuses a wrong TOTP code', async (ctx) => {
+  const context = await newTablet(ctx.browser!, ctx.hub!.url);
+  ctx.contexts.push(context);
+  const page = await context.newPage();
+  const user = demoUser(ctx.hub!, 'billing');
+  await page.goto('/');
+  await page.getByLabel('User name').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  // A code from an hour ago: well outside the one step of drift the hub accepts.
+  await page.getByLabel('Six-digit code').fill(totpCode(user.totpSecret!, Date.now() - 3_600_000));
+  await page.getByRole('button', { name: 'Verify and sign in' }).click();
 
-    await agent.getByRole('button', { name: /^Revoke/ }).click();
-    await page.getByRole('heading', { name: /^Revoke / }).waitFor();
-    await assertAccessible(page);
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    assert.is(await agent.getAttribute('data-state'), 'online');
-  },
-);
+  await page.getByText('That code did not work').waitFor();
+  assert.is(await page.getByRole('navigation', { name: 'Main' }).count(), 0);
+  assert.is(await page.evaluate(() => sessionStorage.getItem('sparkden.session')), null);
+  await assertAccessible(page);
+  await saveScreenshot(page, 'login-wrong-code');
+});
 
 views('session timeout: a warning before the idle sign-out, then sign-out', async (ctx) => {
   const page = await openAs(ctx, 'patient', true);

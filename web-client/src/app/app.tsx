@@ -19,6 +19,7 @@ const PatientChartView = lazyView(() =>
 );
 const PortalView = lazyView(() => import('./ui/portal-view.js').then((m) => m.PortalView));
 const MessagesView = lazyView(() => import('./ui/messages-view.js').then((m) => m.MessagesView));
+const InboxView = lazyView(() => import('./ui/inbox-view.js').then((m) => m.InboxView));
 const FleetView = lazyView(() => import('./ui/fleet-view.js').then((m) => m.FleetView));
 
 const ROLE_LABELS: Record<string, string> = {
@@ -120,6 +121,8 @@ function View({ route }: { route: string }) {
       return <PortalView />;
     case 'messages':
       return <MessagesView />;
+    case 'inbox':
+      return <InboxView patientId={rest.length > 0 ? rest.join('/') : undefined} />;
     case 'fleet':
       return <FleetView />;
     default:

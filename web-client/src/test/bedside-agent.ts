@@ -27,6 +27,8 @@ export interface BedsideAgentOptions {
   patientId: string;
   readings: readonly BedsideReading[];
   deviceId?: string;
+  /** A one-time enrolment token made elsewhere (the fleet view); else one is created. */
+  token?: string;
 }
 
 /** A running bedside agent; `stop()` ends the process and removes its folder. */
@@ -127,7 +129,7 @@ export async function startBedsideAgent(
   };
   try {
     writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
-    const token = await createToken(hub, await signInApi(hub, options.itAdmin));
+    const token = options.token ?? (await createToken(hub, await signInApi(hub, options.itAdmin)));
     await run(process.execPath, [AGENT_BIN, 'enroll', '--config', configFile, '--token', token]);
     writeFileSync(readingsFile, toNdjson(options.readings));
   } catch (error) {

@@ -1,6 +1,8 @@
 import type { Alert } from '../model/alerts.js';
 import type { Threshold } from '../model/vitals.js';
 import { requestJson } from './http.js';
+import { listPatients } from './patients.js';
+import { session } from './session.js';
 
 /** Where the gateway mounts the alerting API. */
 export const ALERTING_BASE = '/api/alerting';
@@ -16,6 +18,21 @@ export async function listOpenAlerts(patientId?: string): Promise<Alert[]> {
   );
 
   return body.alerts;
+}
+
+/**
+ * Open alerts of the patients the signed-in user looks after: a nurse's units at once, a
+ * clinician's care team (who covers no unit) one patient at a time.
+ */
+export async function listMyOpenAlerts(): Promise<Alert[]> {
+  if ((session.current()?.units.length ?? 0) > 0) {
+    return listOpenAlerts();
+  }
+
+  const patients = await listPatients();
+  const lists = await Promise.all(patients.map((p) => listOpenAlerts(p.id ?? '')));
+
+  return lists.flat();
 }
 
 /** The parts of a threshold rule the chart draws. */
@@ -36,21 +53,18 @@ interface OverrideView {
 
 /**
  * The alert thresholds in force for a patient, per vital code: the engine's threshold rules
- * with the patient's overrides applied. Resolves to undefined when the caller may not read
- * rules, so charts fall back to the default thresholds.
+ * with the patient's overrides applied. Failures travel to the caller, which must say the
+ * thresholds are unavailable rather than draw any others.
+ *
+ * @throws {ApiError} when the rules or the overrides cannot be read.
  */
-export async function fetchThresholds(
-  patientId: string,
-): Promise<Map<string, Threshold[]> | undefined> {
+export async function fetchThresholds(patientId: string): Promise<Map<string, Threshold[]>> {
   const [rules, overrides] = await Promise.all([
-    requestJson<{ rules: ThresholdRuleView[] }>(`${ALERTING_BASE}/rules`).catch(() => undefined),
+    requestJson<{ rules: ThresholdRuleView[] }>(`${ALERTING_BASE}/rules`),
     requestJson<{ overrides: OverrideView[] }>(
       `${ALERTING_BASE}/patients/${encodeURIComponent(patientId)}/overrides`,
-    ).catch(() => ({ overrides: [] })),
+    ),
   ]);
-  if (!rules) {
-    return undefined;
-  }
 
   const byCode = new Map<string, Threshold[]>();
   for (const base of rules.rules) {

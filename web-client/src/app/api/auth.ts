@@ -1,5 +1,6 @@
 import { ApiError, requestJson } from './http.js';
 import {
+  DEFAULT_ABSOLUTE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   session,
   type EndReason,
@@ -63,7 +64,10 @@ export function toSessionData(body: TokenResponse, previous?: SessionData): Sess
     accessToken,
     refreshToken: body.refreshToken ?? body.refresh_token ?? previous?.refreshToken,
     accessExpiresAt,
-    absoluteExpiresAt: toEpoch(body.absoluteExpiresAt) ?? previous?.absoluteExpiresAt,
+    absoluteExpiresAt:
+      toEpoch(body.absoluteExpiresAt) ??
+      previous?.absoluteExpiresAt ??
+      Date.now() + DEFAULT_ABSOLUTE_TIMEOUT_MS,
     idleTimeoutMs: idleSec ? idleSec * 1000 : (previous?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS),
     sub: typeof claims.sub === 'string' ? claims.sub : (previous?.sub ?? ''),
     role,
@@ -75,6 +79,8 @@ export function toSessionData(body: TokenResponse, previous?: SessionData): Sess
         : typeof claims.patient === 'string'
           ? claims.patient
           : previous?.patientId),
+    practitionerId:
+      typeof claims.practitioner === 'string' ? claims.practitioner : previous?.practitionerId,
     displayName:
       body.user?.displayName ??
       body.user?.name ??

@@ -45,6 +45,15 @@ export class CommandError extends Error {
   }
 }
 
+/** What a nurse reads when the hub refuses a command: the message, or plain words for a code. */
+export function refusalText(error: unknown): string {
+  if (error instanceof CommandError && error.code === 'URGENT_NOT_SILENCEABLE') {
+    return 'Not silenced: an urgent alert is never silenced. It sounds until someone acknowledges it.';
+  }
+
+  return error instanceof Error ? error.message : String(error);
+}
+
 const COMMAND_TIMEOUT_MS = 10_000;
 
 /**

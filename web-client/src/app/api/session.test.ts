@@ -55,4 +55,31 @@ test('ending a session tells listeners why, once', () => {
   assert.is(store.current(), undefined);
 });
 
+test('an idle hold lasts until its last holder lets go, and restarts the idle clock', () => {
+  const store = new SessionStore();
+  store.start(data('a1'));
+  const first = store.holdIdle();
+  const second = store.holdIdle();
+
+  first();
+  first();
+  assert.ok(store.isIdleHeld(), 'one holder is left');
+  second();
+  assert.not.ok(store.isIdleHeld());
+});
+
+test('a refresh that answers after the session ended does not sign the user back in', async () => {
+  const store = new SessionStore();
+  store.start(data('a1'));
+  let answer: (next: SessionData) => void = () => undefined;
+  store.setRefresher(() => new Promise((resolve) => (answer = resolve)));
+
+  const refreshed = store.refresh();
+  store.expire('idle');
+  answer(data('a2'));
+
+  assert.is(await refreshed, false);
+  assert.is(store.current(), undefined);
+});
+
 test.run();

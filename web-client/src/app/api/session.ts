@@ -26,6 +26,8 @@ export interface SessionData {
   patientId?: string;
   /** A display name for the header, when the hub gives one. */
   displayName?: string;
+  /** Set for staff: their Practitioner id, the sender of the messages they write. */
+  practitionerId?: string;
 }
 
 /** Why a session ended. */
@@ -39,6 +41,12 @@ export const SESSION_STORAGE_KEY = 'sparkden.session';
 
 /** The default idle timeout when the hub does not say: 15 minutes. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * The absolute session limit when the hub does not say: 12 hours from sign-in, the hub's own
+ * default. A screen that holds the idle clock (a live alert console) still ends here.
+ */
+export const DEFAULT_ABSOLUTE_TIMEOUT_MS = 12 * 3_600_000;
 
 function load(): SessionData | undefined {
   try {
@@ -69,6 +77,7 @@ export class SessionStore {
   #listeners = new Set<Listener>();
   #refresher: Refresher | undefined;
   #refreshing: Promise<boolean> | undefined;
+  #holds = new Set<symbol>();
 
   /** The current session, if any. */
   current(): SessionData | undefined {
@@ -98,6 +107,27 @@ export class SessionStore {
     this.#lastActivity = Date.now();
   }
 
+  /**
+   * Stops the idle clock until the returned function is called: a live alert console is
+   * being watched even when nobody touches it. The absolute limit still applies, and the
+   * idle clock starts afresh when the last hold is released.
+   */
+  holdIdle(): () => void {
+    const hold = Symbol('idle-hold');
+    this.#holds.add(hold);
+
+    return () => {
+      if (this.#holds.delete(hold)) {
+        this.touch();
+      }
+    };
+  }
+
+  /** Whether something holds the idle clock. */
+  isIdleHeld(): boolean {
+    return this.#holds.size > 0;
+  }
+
   /** Ends the session and tells listeners why. */
   expire(reason: EndReason): void {
     if (!this.#data) {
@@ -122,13 +152,15 @@ export class SessionStore {
 
     this.#refreshing ??= this.#refresher(data)
       .then((next) => {
-        if (next) {
+        // A session that ended (idle, signed out) while the refresh was in flight stays
+        // ended: a late answer must not sign the user back in.
+        if (next && this.#data === data) {
           this.#data = next;
           save(next);
           this.#emit();
         }
 
-        return next !== undefined;
+        return next !== undefined && this.#data === next;
       })
       .catch(() => false)
       .finally(() => {

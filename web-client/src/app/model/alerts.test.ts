@@ -8,6 +8,7 @@ import {
   isUrgent,
   mergeAlert,
   pruneResolved,
+  withSilenceEnd,
   type Alert,
 } from './alerts.js';
 
@@ -91,6 +92,26 @@ test('a silence never applies to an urgent alert', () => {
   assert.not.ok(isSilenced(alert({ id: 'm', silenced: false })));
   assert.not.ok(isSilenced(alert({ id: 'u', severity: 'urgent', silenced: true })));
   assert.not.ok(isSilenced(alert({ id: 'h', severity: 'high', silenced: true })));
+});
+
+test('a silenced event gives the silence end; later events keep it while silenced', () => {
+  const endsAt = '2026-12-03T10:30:00Z';
+  const silenced = withSilenceEnd(
+    { kind: 'silenced', detail: { endsAt }, alert: alert({ id: 'm', silenced: true }) },
+    undefined,
+  );
+  const updated = withSilenceEnd(
+    { kind: 'updated', alert: alert({ id: 'm', silenced: true }) },
+    silenced,
+  );
+  const ended = withSilenceEnd(
+    { kind: 'updated', alert: alert({ id: 'm', silenced: false }) },
+    silenced,
+  );
+
+  assert.is(silenced.silencedUntil, endsAt);
+  assert.is(updated.silencedUntil, endsAt);
+  assert.is(ended.silencedUntil, undefined);
 });
 
 test.run();

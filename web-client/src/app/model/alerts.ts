@@ -71,6 +71,8 @@ export interface Alert {
   escalation?: EscalationState;
   /** Whether an active silence covers it now (never for an urgent alert). */
   silenced?: boolean;
+  /** When the silence covering it ends, as the console learnt from a `silenced` event. */
+  silencedUntil?: string;
 }
 
 /** One row of the hub's alert log, as pushed on the console's `alert` event. */
@@ -82,6 +84,8 @@ export interface AlertEvent {
   actor: string;
   patientId: string;
   unit: string;
+  /** What the event adds: a `silenced` event's `endsAt`, an escalation's target. */
+  detail?: Record<string, unknown>;
   alert: Alert;
 }
 
@@ -162,6 +166,25 @@ export function mergeAlert(held: Map<string, Alert>, incoming: Alert): boolean {
   held.set(incoming.id, incoming);
 
   return true;
+}
+
+/**
+ * The alert of an event with the end of the silence that covers it: a `silenced` event
+ * carries the end in its detail, later events keep the end known before while the alert
+ * stays silenced.
+ */
+export function withSilenceEnd(
+  event: Pick<AlertEvent, 'kind' | 'alert'> & { detail?: Record<string, unknown> },
+  before: Alert | undefined,
+): Alert {
+  const alert = event.alert;
+  if (alert.silenced !== true) {
+    return alert;
+  }
+
+  const endsAt = event.kind === 'silenced' ? event.detail?.endsAt : before?.silencedUntil;
+
+  return typeof endsAt === 'string' ? { ...alert, silencedUntil: endsAt } : alert;
 }
 
 /** Drops resolved alerts older than `keepMs`; returns how many were dropped. */

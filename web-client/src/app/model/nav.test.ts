@@ -28,4 +28,12 @@ test('roles cannot open views that are not theirs', () => {
   assert.ok(mayOpen('patient', 'messages'));
 });
 
+test('nurses and clinicians read and answer patients’ messages; patients use their own view', () => {
+  assert.ok(mayOpen('nurse', 'inbox'));
+  assert.ok(mayOpen('clinician', 'inbox/p-1'));
+  assert.not.ok(mayOpen('patient', 'inbox'));
+  assert.not.ok(mayOpen('nurse', 'messages'));
+  assert.not.ok(mayOpen('billing', 'inbox'));
+});
+
 test.run();

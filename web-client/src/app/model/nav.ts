@@ -14,6 +14,7 @@ const ITEMS = {
   patients: { route: 'patients', label: 'Patients' },
   portal: { route: 'portal', label: 'My health' },
   messages: { route: 'messages', label: 'Messages' },
+  inbox: { route: 'inbox', label: 'Messages' },
   fleet: { route: 'fleet', label: 'Edge fleet' },
   visits: { route: 'visit.html', label: 'Video visits', external: true },
 } satisfies Record<string, NavItem>;
@@ -23,8 +24,8 @@ const ITEMS = {
  * every call; this only keeps a user from being offered what they cannot use.
  */
 export const NAV_BY_ROLE: Record<Role, NavItem[]> = {
-  nurse: [ITEMS.console, ITEMS.patients, ITEMS.worklist, ITEMS.visits],
-  clinician: [ITEMS.worklist, ITEMS.console, ITEMS.patients, ITEMS.visits],
+  nurse: [ITEMS.console, ITEMS.patients, ITEMS.worklist, ITEMS.inbox, ITEMS.visits],
+  clinician: [ITEMS.worklist, ITEMS.console, ITEMS.patients, ITEMS.inbox, ITEMS.visits],
   patient: [ITEMS.portal, ITEMS.messages, ITEMS.visits],
   'it-admin': [ITEMS.fleet],
   billing: [ITEMS.worklist],

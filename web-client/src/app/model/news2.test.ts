@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import type { Explanation } from './alerts.js';
-import { news2Band, readNews2 } from './news2.js';
+import { news2Band, readNews2, staleBy } from './news2.js';
 
 function explanation(evidence: Explanation['evidence'], total?: number): Explanation {
   return {
@@ -69,6 +69,18 @@ test('a stated total wins over the sum of known parts', () => {
 test('other rules have no NEWS2 breakdown', () => {
   assert.is(readNews2({ ...explanation([]), ruleKind: 'threshold' }), undefined);
   assert.is(readNews2(undefined), undefined);
+});
+
+test('a part measured over an hour before the newest is stale, with its lag', () => {
+  const parts = [
+    { key: 'resp-rate', label: 'Respiration rate', unit: '/min', at: '2026-12-03T10:00:00Z' },
+    { key: 'bp-systolic', label: 'Systolic BP', unit: 'mmHg', at: '2026-12-03T07:30:00Z' },
+    { key: 'spo2', label: 'SpO₂', unit: '%', at: '2026-12-03T09:30:00Z' },
+    { key: 'oxygen', label: 'Air or oxygen', unit: '' },
+  ];
+
+  assert.equal([...staleBy(parts)], [['bp-systolic', 150 * 60_000]]);
+  assert.equal([...staleBy([])], []);
 });
 
 test.run();

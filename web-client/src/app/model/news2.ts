@@ -97,3 +97,28 @@ export function readNews2(explanation: Explanation | undefined): News2Breakdown 
     missing: parts.filter((p) => p.value === undefined).map((p) => p.label),
   };
 }
+
+/**
+ * A part counts as stale when it was measured this long before the newest part: NEWS2 is
+ * meant to score one set of observations, and a value hours older may no longer hold.
+ */
+export const NEWS2_STALE_AFTER_MS = 60 * 60_000;
+
+/** How much older than the newest part each part is (ms), or undefined when not stale. */
+export function staleBy(parts: readonly News2Part[]): Map<string, number> {
+  const times = parts.flatMap((p) => (p.at ? [Date.parse(p.at)] : []));
+  const newest = Math.max(...times);
+  const stale = new Map<string, number>();
+  if (times.length === 0) {
+    return stale;
+  }
+
+  for (const p of parts) {
+    const lag = p.at ? newest - Date.parse(p.at) : 0;
+    if (lag > NEWS2_STALE_AFTER_MS) {
+      stale.set(p.key, lag);
+    }
+  }
+
+  return stale;
+}

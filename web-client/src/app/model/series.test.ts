@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { buildSeries, valueRange } from './series.js';
+import { buildSeries, fitSpanMs, valueRange } from './series.js';
 
 const t0 = Date.parse('2026-12-03T10:00:00Z');
 
@@ -56,6 +56,16 @@ test('maxGapMs must be positive', () => {
 test('valueRange skips nulls and is undefined for no data', () => {
   assert.equal(valueRange([3, null, 1, 7]), [1, 7]);
   assert.is(valueRange([null]), undefined);
+});
+
+test('the fitted period is the shortest that shows the oldest reading with room', () => {
+  const hour = 3_600_000;
+  const spans = [hour, 6 * hour, 24 * hour, 168 * hour];
+
+  assert.is(fitSpanMs(20 * 60_000, spans), hour);
+  assert.is(fitSpanMs(58 * 60_000, spans), 6 * hour);
+  assert.is(fitSpanMs(30 * hour, spans), 168 * hour);
+  assert.is(fitSpanMs(Infinity, spans), 168 * hour);
 });
 
 test.run();

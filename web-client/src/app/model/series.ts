@@ -103,3 +103,16 @@ export function valueRange(y: ReadonlyArray<number | null>): [number, number] | 
 
   return min === Infinity ? undefined : [min, max];
 }
+
+/**
+ * The shortest of `spans` (ms, ascending) that shows readings reaching back `ageMs`, with a
+ * tenth to spare so the oldest is not on the edge; the longest when none does.
+ */
+export function fitSpanMs(ageMs: number, spans: readonly number[]): number {
+  const longest = spans[spans.length - 1] ?? ageMs;
+  if (!Number.isFinite(ageMs)) {
+    return longest;
+  }
+
+  return spans.find((span) => span >= ageMs * 1.1) ?? longest;
+}

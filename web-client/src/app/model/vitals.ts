@@ -1,7 +1,8 @@
 /**
- * What the charts and tables need to know about each vital: label, unit, LOINC code, the
- * normal range (the NEWS2 zero-score band where NEWS2 scores it) and the default alert
- * thresholds. Per-patient thresholds from the alerting API replace the defaults.
+ * What the charts and tables need to know about each vital: label, unit, LOINC code and a
+ * reference band (the NEWS2 band that scores 0, where NEWS2 scores the vital). Alert
+ * thresholds are never invented here: they come from the hub's rules (with the patient's
+ * overrides), or no alert line is drawn.
  */
 
 /** A line drawn across a chart where an alert fires. */
@@ -17,8 +18,10 @@ export interface VitalInfo {
   label: string;
   unit: string;
   loinc: string;
-  /** The normal range, shaded on charts. */
-  normal?: readonly [number, number];
+  /** A reference band shaded on staff charts, and what it is (`NEWS2 no-score band`). */
+  band?: readonly [number, number];
+  bandLabel?: string;
+  /** The hub's alert thresholds for this vital; empty until the hub's rules are known. */
   thresholds: Threshold[];
   /** The y range a chart starts from, widened to fit the data. */
   axis: readonly [number, number];
@@ -27,6 +30,8 @@ export interface VitalInfo {
   decimals: number;
 }
 
+const NEWS2_BAND = 'NEWS2 no-score band';
+
 /** The vitals Spark Den charts, in the order a chart page shows them. */
 export const VITALS: readonly VitalInfo[] = [
   {
@@ -34,8 +39,9 @@ export const VITALS: readonly VitalInfo[] = [
     label: 'SpO₂',
     unit: '%',
     loinc: '2708-6',
-    normal: [96, 100],
-    thresholds: [{ value: 90, label: 'Alert below 90 %', direction: 'below' }],
+    band: [96, 100],
+    bandLabel: NEWS2_BAND,
+    thresholds: [],
     axis: [80, 100],
     cadenceMs: 1000,
     decimals: 0,
@@ -45,11 +51,9 @@ export const VITALS: readonly VitalInfo[] = [
     label: 'Pulse',
     unit: '/min',
     loinc: '8867-4',
-    normal: [51, 90],
-    thresholds: [
-      { value: 40, label: 'Alert below 40', direction: 'below' },
-      { value: 130, label: 'Alert above 130', direction: 'above' },
-    ],
+    band: [51, 90],
+    bandLabel: NEWS2_BAND,
+    thresholds: [],
     axis: [40, 140],
     cadenceMs: 1000,
     decimals: 0,
@@ -59,8 +63,9 @@ export const VITALS: readonly VitalInfo[] = [
     label: 'Respiration rate',
     unit: '/min',
     loinc: '9279-1',
-    normal: [12, 20],
-    thresholds: [{ value: 25, label: 'Alert above 25', direction: 'above' }],
+    band: [12, 20],
+    bandLabel: NEWS2_BAND,
+    thresholds: [],
     axis: [5, 35],
     cadenceMs: 60_000,
     decimals: 0,
@@ -70,8 +75,9 @@ export const VITALS: readonly VitalInfo[] = [
     label: 'Systolic BP',
     unit: 'mmHg',
     loinc: '8480-6',
-    normal: [111, 219],
-    thresholds: [{ value: 90, label: 'Alert below 90', direction: 'below' }],
+    band: [111, 219],
+    bandLabel: NEWS2_BAND,
+    thresholds: [],
     axis: [70, 200],
     cadenceMs: 12 * 3_600_000,
     decimals: 0,
@@ -81,8 +87,9 @@ export const VITALS: readonly VitalInfo[] = [
     label: 'Temperature',
     unit: '°C',
     loinc: '8310-5',
-    normal: [36.1, 38.0],
-    thresholds: [{ value: 39.1, label: 'Alert above 39.1 °C', direction: 'above' }],
+    band: [36.1, 38.0],
+    bandLabel: NEWS2_BAND,
+    thresholds: [],
     axis: [35, 40],
     cadenceMs: 6 * 3_600_000,
     decimals: 1,
@@ -102,11 +109,9 @@ export const VITALS: readonly VitalInfo[] = [
     label: 'Glucose',
     unit: 'mg/dL',
     loinc: '2339-0',
-    normal: [70, 180],
-    thresholds: [
-      { value: 54, label: 'Alert below 54', direction: 'below' },
-      { value: 300, label: 'Alert above 300', direction: 'above' },
-    ],
+    band: [70, 180],
+    bandLabel: 'Glucose target range',
+    thresholds: [],
     axis: [40, 300],
     cadenceMs: 12 * 3_600_000,
     decimals: 0,
@@ -125,13 +130,4 @@ export function formatVital(info: VitalInfo | undefined, value: number): string 
   }
 
   return `${value.toFixed(info.decimals)} ${info.unit}`;
-}
-
-/** Whether a value is outside the vital's normal range. */
-export function isOutOfRange(info: VitalInfo | undefined, value: number): boolean {
-  if (!info?.normal) {
-    return false;
-  }
-
-  return value < info.normal[0] || value > info.normal[1];
 }

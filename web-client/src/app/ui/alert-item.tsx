@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 
-import type { AlertCommand } from '../api/console-socket.js';
+import { refusalText, type AlertCommand } from '../api/console-socket.js';
 import { session } from '../api/session.js';
 import { isSilenced, isUrgent, type Alert } from '../model/alerts.js';
 import { formatAgo, formatClock } from '../model/format.js';
@@ -51,7 +51,7 @@ export function AlertItem({ alert, now, run }: { alert: Alert; now: number; run:
       await run(name, { alertId: alert.id, ...extra });
       setMessage({ text: done, error: false });
     } catch (error) {
-      setMessage({ text: error instanceof Error ? error.message : String(error), error: true });
+      setMessage({ text: refusalText(error), error: true });
     } finally {
       setBusy(undefined);
     }
@@ -199,13 +199,17 @@ function stateText(alert: Alert, now: number, silenced: boolean): string {
   if (alert.status === 'acknowledged') {
     const mine =
       alert.acknowledgedBy !== undefined && alert.acknowledgedBy === session.current()?.sub;
-    const by = mine ? ' by you' : alert.acknowledgedBy ? ` by ${alert.acknowledgedBy}` : '';
+    // The hub names the acknowledger by user id only; an id means nothing to a nurse, so
+    // until the hub sends a display name the console says "another user".
+    const by = mine ? ' by you' : alert.acknowledgedBy ? ' by another user' : '';
     const at = alert.acknowledgedAt ? ` at ${formatClock(alert.acknowledgedAt, now)}` : '';
 
     return `Acknowledged${by}${at}`;
   }
   if (silenced) {
-    return 'Not acknowledged (silenced)';
+    const until = alert.silencedUntil ? ` until ${formatClock(alert.silencedUntil, now)}` : '';
+
+    return `Not acknowledged (silenced${until})`;
   }
 
   return 'Not acknowledged';

@@ -1,16 +1,20 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 import { ConsoleConnection, type ConnectionState } from '../api/console-socket.js';
+import { session } from '../api/session.js';
 import { useNow } from '../hooks.js';
 import {
   groupByPatient,
   isUrgent,
   mergeAlert,
   pruneResolved,
+  withSilenceEnd,
   type Alert,
+  type AlertEvent,
 } from '../model/alerts.js';
 import { hrefOf } from '../router.js';
 import { AlertItem, type RunCommand } from './alert-item.js';
+import { markWatchingAlerts } from './alert-watch.js';
 import { AlertSound } from './beep.js';
 import { ConnectionStatus } from './connection-status.js';
 import { UrgentBanner } from './urgent-banner.js';
@@ -46,8 +50,9 @@ export function ConsoleView() {
       }
       bump();
     };
-    const onAlert = (alert: Alert) => {
-      const before = known.get(alert.id);
+    const onAlert = (incoming: Alert, event: AlertEvent) => {
+      const before = known.get(incoming.id);
+      const alert = withSilenceEnd(event, before);
       if (!mergeAlert(known, alert)) {
         return;
       }
@@ -78,6 +83,14 @@ export function ConsoleView() {
   const alerts = [...held.current.values()];
   const urgentFiring = alerts.filter((a) => a.status === 'firing' && isUrgent(a.severity));
   const urgentCount = urgentFiring.length;
+  const unacknowledged = alerts.some((a) => a.status === 'firing');
+  // A console that is live, or that holds an alert nobody has acknowledged, is being watched
+  // even when nobody touches it: it keeps the session from idling out (the absolute limit
+  // still applies). A console that has lost its link and holds nothing open may idle out.
+  const keepsSession = conn === 'live' || conn === 'replaying' || unacknowledged;
+
+  useEffect(() => markWatchingAlerts(), []);
+  useEffect(() => (keepsSession ? session.holdIdle() : undefined), [keepsSession]);
 
   useEffect(() => {
     pruneResolved(held.current, now, KEEP_RESOLVED_MS);

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { logIn } from '../api/auth.js';
 import { ApiError } from '../api/http.js';
 import { session, type EndReason } from '../api/session.js';
+import { isWatchingAlerts } from './alert-watch.js';
 
 const END_MESSAGES: Record<EndReason, string> = {
   'signed-out': 'You signed out.',
@@ -12,9 +13,12 @@ const END_MESSAGES: Record<EndReason, string> = {
 };
 
 let lastEndReason: EndReason | undefined;
+/** Whether the session that ended had an alert console open. */
+let endedWatching = false;
 session.subscribe((data, reason) => {
   if (!data && reason) {
     lastEndReason = reason;
+    endedWatching = isWatchingAlerts();
   }
 });
 
@@ -61,6 +65,12 @@ export function LoginView() {
     <main id="main" class="login">
       <div class="card">
         <h1 ref={headingRef}>Sign in to Spark Den</h1>
+        {endedWatching && lastEndReason !== 'signed-out' ? (
+          <p class="banner-urgent" role="alert" data-testid="watch-ended">
+            Alerts are no longer being watched on this screen. Sign in again, or make sure another
+            console is watching.
+          </p>
+        ) : null}
         {lastEndReason && !error && step === 'password' ? (
           <p class="notice" role="status">
             {END_MESSAGES[lastEndReason]}

@@ -1,4 +1,5 @@
-import type { News2Breakdown } from '../model/news2.js';
+import { formatClock, formatDuration } from '../model/format.js';
+import { staleBy, type News2Breakdown } from '../model/news2.js';
 
 const BAND_LABELS: Record<News2Breakdown['band'], string> = {
   low: 'low risk',
@@ -7,8 +8,13 @@ const BAND_LABELS: Record<News2Breakdown['band'], string> = {
   high: 'high risk',
 };
 
-/** A NEWS2 total with each parameter's value and score, as a table. */
+/**
+ * A NEWS2 total with each parameter's value, score and when it was measured, as a table. A
+ * part measured long before the others is marked stale, in words.
+ */
 export function News2Table({ news2 }: { news2: News2Breakdown }) {
+  const stale = staleBy(news2.parts);
+
   return (
     <div class="news2 table-wrap">
       <table>
@@ -24,6 +30,7 @@ export function News2Table({ news2 }: { news2: News2Breakdown }) {
             <th scope="col" class="num">
               Score
             </th>
+            <th scope="col">Measured</th>
           </tr>
         </thead>
         <tbody>
@@ -36,6 +43,12 @@ export function News2Table({ news2 }: { news2: News2Breakdown }) {
                   : `${p.value}${p.unit ? ` ${p.unit}` : ''}`}
               </td>
               <td class="num">{p.score ?? '–'}</td>
+              <td class={stale.has(p.key) ? 'stale' : undefined}>
+                {p.at ? formatClock(p.at) : '–'}
+                {stale.has(p.key)
+                  ? ` (stale: ${formatDuration(stale.get(p.key) ?? 0)} older than the rest)`
+                  : ''}
+              </td>
             </tr>
           ))}
         </tbody>

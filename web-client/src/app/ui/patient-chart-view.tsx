@@ -5,7 +5,7 @@ import { fetchObservations, toPoints } from '../api/observations.js';
 import { session } from '../api/session.js';
 import { useLoad } from '../hooks.js';
 import { formatClock, formatDuration } from '../model/format.js';
-import { buildSeries, valueRange, type Point, type Series } from '../model/series.js';
+import { buildSeries, fitSpanMs, valueRange, type Point, type Series } from '../model/series.js';
 import { VITALS, formatVital, type Threshold, type VitalInfo } from '../model/vitals.js';
 import { hrefOf } from '../router.js';
 import { usePatientLabel } from './use-patient-label.js';
@@ -13,11 +13,14 @@ import { ChartLegend, VitalsChart } from './vitals-chart.js';
 import { ViewHeading } from './view-heading.js';
 
 const RANGES = [
+  { id: 'fit', label: 'Fit to readings (up to 7 days)', ms: 7 * 24 * 3_600_000 },
   { id: '1h', label: 'Last hour', ms: 3_600_000 },
   { id: '6h', label: 'Last 6 hours', ms: 6 * 3_600_000 },
   { id: '24h', label: 'Last 24 hours', ms: 24 * 3_600_000 },
   { id: '7d', label: 'Last 7 days', ms: 7 * 24 * 3_600_000 },
 ] as const;
+
+const FIT_SPANS = RANGES.filter((r) => r.id !== 'fit').map((r) => r.ms);
 
 /** How many cadences of silence count as a data gap. */
 const GAP_FACTOR = 5;
@@ -29,7 +32,9 @@ export function PatientChartView({ patientId }: { patientId: string }) {
 
   return (
     <section>
-      <ViewHeading title={`Chart: ${name}`} />
+      {/* The window title stays neutral: it lands in history, task switchers and screen
+          shares, where a patient's name must not. */}
+      <ViewHeading title="Patient chart">Chart: {name}</ViewHeading>
       {alerts.data && alerts.data.length > 0 ? (
         <p class="notice">
           {alerts.data.length} open {alerts.data.length === 1 ? 'alert' : 'alerts'} for this
@@ -50,19 +55,18 @@ export function TrendPanel({
   headingLevel?: 2 | 3;
 }) {
   const [rangeId, setRangeId] = useState<(typeof RANGES)[number]['id']>(
-    headingLevel === 2 ? '1h' : '7d',
+    // A patient's page opens on a period that fits their readings, so a few recent ones are
+    // not squeezed against the edge of a week.
+    headingLevel === 2 ? '1h' : 'fit',
   );
   const range = RANGES.find((r) => r.id === rangeId) ?? RANGES[0];
   const loaded = useLoad(
     async () => {
       const until = Date.now();
-      const from = until - range.ms;
+      const fetchFrom = until - range.ms;
       const [thresholds, results] = await Promise.all([
-        // Rules are staff data; a patient's own charts use the default thresholds.
-        session.current()?.role === 'patient'
-          ? undefined
-          : fetchThresholds(patientId).catch(() => undefined),
-        Promise.allSettled(VITALS.map((v) => fetchObservations(patientId, v.code, from))),
+        loadThresholds(patientId),
+        Promise.allSettled(VITALS.map((v) => fetchObservations(patientId, v.code, fetchFrom))),
       ]);
       const points = new Map<string, Point[]>();
       for (const r of results) {
@@ -73,12 +77,15 @@ export function TrendPanel({
         }
       }
       const failed = results.filter((r) => r.status === 'rejected').length;
+      const earliest = Math.min(...[...points.values()].flat().map((p) => p.at));
+      const from = rangeId === 'fit' ? until - fitSpanMs(until - earliest, FIT_SPANS) : fetchFrom;
 
       return { from, until, points, failed, thresholds };
     },
     [patientId, rangeId],
     30_000,
   );
+  const limits = loaded.data?.thresholds;
   const selectId = `range-${patientId}`;
 
   return (
@@ -103,6 +110,17 @@ export function TrendPanel({
           Could not load readings: {loaded.error.message}
         </p>
       ) : null}
+      {limits?.kind === 'unavailable' ? (
+        <p class="error" role="alert" data-testid="thresholds-unavailable">
+          Alert thresholds unavailable: the hub's rules could not be read ({limits.reason}). No
+          alert lines are drawn on these charts.
+        </p>
+      ) : null}
+      {limits?.kind === 'patient' ? (
+        <p class="hint" data-testid="thresholds-patient">
+          Your care team sets when a reading needs their attention; those limits are not drawn here.
+        </p>
+      ) : null}
       {loaded.data?.failed === VITALS.length ? (
         <p class="error" role="alert">
           Could not load readings. Charts will appear when the hub answers.
@@ -125,21 +143,45 @@ export function TrendPanel({
   );
 }
 
+/** The alert lines a chart may draw: the hub's rules, or none, and why. */
+type Limits =
+  | { kind: 'hub'; byCode: Map<string, Threshold[]> }
+  | { kind: 'unavailable'; reason: string }
+  | { kind: 'patient' };
+
+/**
+ * The hub's thresholds for staff. A patient sees no alert lines and no reference band: the
+ * rules are staff data, and the client never invents limits of its own.
+ */
+async function loadThresholds(patientId: string): Promise<Limits> {
+  if (session.current()?.role === 'patient') {
+    return { kind: 'patient' };
+  }
+
+  try {
+    return { kind: 'hub', byCode: await fetchThresholds(patientId) };
+  } catch (error) {
+    return { kind: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 function Charts(props: {
   from: number;
   until: number;
   points: Map<string, Point[]>;
-  thresholds?: Map<string, Threshold[]>;
+  thresholds: Limits;
   headingLevel: 2 | 3;
 }) {
   const charts = useMemo(
     () =>
       VITALS.flatMap((base) => {
         const list = props.points.get(base.code);
-        // The engine's thresholds (with this patient's overrides) replace the defaults.
-        const info = props.thresholds
-          ? { ...base, thresholds: props.thresholds.get(base.code) ?? [] }
-          : base;
+        const limits = props.thresholds;
+        const info: VitalInfo = {
+          ...base,
+          thresholds: limits.kind === 'hub' ? (limits.byCode.get(base.code) ?? []) : [],
+          band: limits.kind === 'patient' ? undefined : base.band,
+        };
         if (!list || list.length === 0) {
           return [];
         }

@@ -4,7 +4,7 @@ import { fetchLatest } from '../api/observations.js';
 import { isJoinable, listUpcomingVisits, visitUrl } from '../api/scheduling.js';
 import { useLoad, useNow } from '../hooks.js';
 import { formatAgo, formatClock } from '../model/format.js';
-import { findVital, formatVital, isOutOfRange } from '../model/vitals.js';
+import { findVital, formatVital } from '../model/vitals.js';
 import { hrefOf } from '../router.js';
 import { TrendPanel } from './patient-chart-view.js';
 import { ViewHeading } from './view-heading.js';
@@ -55,17 +55,15 @@ function Portal({ patientId }: { patientId: string }) {
         {latest.data?.readings.length === 0 ? <p class="card">No readings yet.</p> : null}
         <ul class="readings">
           {(latest.data?.readings ?? []).map((r) => {
+            // A patient's own reading is shown plainly, never painted as alarming: what
+            // counts as a concern for them is their care team's call, made on the hub.
             const info = findVital(r.code);
-            const out = isOutOfRange(info, r.value);
 
             return (
               <li class="reading" key={r.code}>
                 <div>{info?.label ?? r.code}</div>
-                <div class={out ? 'value out-of-range' : 'value'}>{formatVital(info, r.value)}</div>
-                <div class="meta">
-                  {formatAgo(r.at, now)}
-                  {out ? ' · outside the usual range' : ''}
-                </div>
+                <div class="value">{formatVital(info, r.value)}</div>
+                <div class="meta">{formatAgo(r.at, now)}</div>
               </li>
             );
           })}

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { logOut } from '../api/auth.js';
 import { session } from '../api/session.js';
 import { formatDuration } from '../model/format.js';
+import { isWatchingAlerts } from './alert-watch.js';
 
 /** How long before an idle sign-out the warning shows. */
 export const WARN_BEFORE_MS = 2 * 60_000;
@@ -10,13 +11,20 @@ export const WARN_BEFORE_MS = 2 * 60_000;
 const REFRESH_BEFORE_MS = 60_000;
 
 /**
- * Watches the session clock. It refreshes the access token while the user is active, warns
- * two minutes before an idle or absolute timeout, and signs out when one is reached.
+ * Watches the session clock. It refreshes the access token while the user is active (or a
+ * live alert console holds the idle clock), warns two minutes before an idle or absolute
+ * timeout, and signs out when one is reached. On a screen that watches alerts the warning
+ * says, loudly, that alerts stop being watched here once the session ends.
  */
 export function SessionWarning() {
-  const [remaining, setRemaining] = useState<{ ms: number; kind: 'idle' | 'absolute' }>();
+  const [remaining, setRemaining] = useState<{
+    ms: number;
+    kind: 'idle' | 'absolute';
+    watching: boolean;
+  }>();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const stayRef = useRef<HTMLButtonElement>(null);
+  const signOutRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     const tick = () => {
@@ -25,6 +33,10 @@ export function SessionWarning() {
         return;
       }
       const now = Date.now();
+      if (session.isIdleHeld()) {
+        session.touch();
+      }
+      const watching = isWatchingAlerts();
       const idleLeft = session.lastActivity() + data.idleTimeoutMs - now;
       const absoluteLeft = data.absoluteExpiresAt ? data.absoluteExpiresAt - now : Infinity;
       if (absoluteLeft <= 0) {
@@ -39,9 +51,9 @@ export function SessionWarning() {
         void session.refresh();
       }
       if (absoluteLeft < WARN_BEFORE_MS) {
-        setRemaining({ ms: absoluteLeft, kind: 'absolute' });
+        setRemaining({ ms: absoluteLeft, kind: 'absolute', watching });
       } else if (idleLeft < WARN_BEFORE_MS) {
-        setRemaining({ ms: idleLeft, kind: 'idle' });
+        setRemaining({ ms: idleLeft, kind: 'idle', watching });
       } else {
         setRemaining(undefined);
       }
@@ -52,6 +64,7 @@ export function SessionWarning() {
   }, []);
 
   const open = remaining !== undefined;
+  const absolute = remaining?.kind === 'absolute';
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) {
@@ -59,7 +72,7 @@ export function SessionWarning() {
     }
     if (open && !dialog.open) {
       dialog.showModal();
-      stayRef.current?.focus();
+      (stayRef.current ?? signOutRef.current)?.focus();
     } else if (!open && dialog.open) {
       dialog.close();
     }
@@ -74,27 +87,36 @@ export function SessionWarning() {
   return (
     <dialog
       ref={dialogRef}
+      class={remaining?.watching ? 'dialog-alarm' : undefined}
       aria-labelledby="session-warning-title"
       aria-describedby="session-warning-text"
       onCancel={(e) => {
         e.preventDefault();
-        stay();
+        if (!absolute) {
+          stay();
+        }
       }}
     >
       <h2 id="session-warning-title">
-        {remaining?.kind === 'absolute' ? 'Your session is ending' : 'Are you still there?'}
+        {absolute ? 'Your session is ending' : 'Are you still there?'}
       </h2>
+      {remaining?.watching ? (
+        <p class="banner-urgent" data-testid="watch-ending">
+          Alerts will no longer be watched on this screen once you are signed out: no banner, no
+          sound. Hand over to another console.
+        </p>
+      ) : null}
       <p id="session-warning-text">
-        {remaining?.kind === 'absolute'
+        {absolute
           ? 'For security, sessions have a time limit. You will need to sign in again in '
           : 'For patient privacy you will be signed out after inactivity, in '}
         <strong>{formatDuration(remaining?.ms ?? 0)}</strong>.
       </p>
       <div class="dialog-actions">
-        <button type="button" onClick={() => void logOut()}>
+        <button ref={signOutRef} type="button" onClick={() => void logOut()}>
           Sign out now
         </button>
-        {remaining?.kind === 'absolute' ? null : (
+        {absolute ? null : (
           <button ref={stayRef} class="primary" type="button" onClick={stay}>
             Stay signed in
           </button>

@@ -9,7 +9,7 @@ import type { VitalInfo } from '../model/vitals.js';
 /** Chart colours; each meets 3:1 against white as WCAG 1.4.11 asks of graphics. */
 const COLORS = {
   line: '#1a56a8',
-  normal: 'rgba(29, 107, 56, 0.12)',
+  band: 'rgba(29, 107, 56, 0.12)',
   threshold: '#a3131a',
   gap: 'rgba(74, 83, 97, 0.16)',
   gapEdge: '#6b7585',
@@ -19,7 +19,7 @@ const COLORS = {
 const px = (v: number) => String(Math.round(v));
 
 /**
- * Draws what the series alone does not: the normal range as a band and the gaps as hatched
+ * Draws what the series alone does not: the reference band and the gaps as hatched
  * stretches behind the line, the alert thresholds as dashed lines in front of it. Where each
  * was drawn (canvas pixels) is kept on the plot's root as `data-gap-x` (`x0-x1` pairs) and
  * `data-threshold-y`, so a browser test can look at those pixels.
@@ -33,10 +33,10 @@ function rangesPlugin(info: VitalInfo, series: Series): uPlot.Plugin {
     ctx.beginPath();
     ctx.rect(left, top, width, height);
     ctx.clip();
-    if (info.normal) {
-      const y1 = u.valToPos(info.normal[1], 'y', true);
-      const y0 = u.valToPos(info.normal[0], 'y', true);
-      ctx.fillStyle = COLORS.normal;
+    if (info.band) {
+      const y1 = u.valToPos(info.band[1], 'y', true);
+      const y0 = u.valToPos(info.band[0], 'y', true);
+      ctx.fillStyle = COLORS.band;
       ctx.fillRect(left, y1, width, y0 - y1);
     }
     for (const gap of series.gaps) {
@@ -88,6 +88,15 @@ function rangesPlugin(info: VitalInfo, series: Series): uPlot.Plugin {
   return { hooks: { drawClear: [band], draw: [lines] } };
 }
 
+/** The indices of readings with no reading on either side (nulls mark gaps). */
+function isolated(series: Series): number[] {
+  const y = series.y;
+
+  return y.flatMap((v, i) =>
+    v !== null && (y[i - 1] ?? null) === null && (y[i + 1] ?? null) === null ? [i] : [],
+  );
+}
+
 function yRange(info: VitalInfo, series: Series): [number, number] {
   const data = valueRange(series.y);
   const marks = info.thresholds.map((t) => t.value);
@@ -100,7 +109,7 @@ function yRange(info: VitalInfo, series: Series): [number, number] {
 
 /**
  * One vital's trend as an interactive uPlot chart (drag to zoom, double-click to reset), with
- * the normal range, thresholds and gaps drawn in. The canvas is decorative to assistive
+ * the reference band, thresholds and gaps drawn in. The canvas is decorative to assistive
  * technology; the figure's caption and the summary beside it carry the same facts as text.
  */
 export function VitalsChart(props: {
@@ -136,12 +145,21 @@ export function VitalsChart(props: {
           stroke: COLORS.line,
           width: 2,
           spanGaps: false,
-          points: { show: series.x.length < 200, size: 5 },
+          // Every reading is a marker while they are few; among many, a reading with no
+          // neighbour (a line needs two) still is, or it would not be drawn at all.
+          points: {
+            show: series.x.length < 200,
+            size: 5,
+            fill: COLORS.line,
+            filter: (_u, _i, show) => (show ? null : isolated(series)),
+          },
           value: (_u, v) =>
             v === null || v === undefined ? '–' : `${v.toFixed(info.decimals)} ${info.unit}`,
         },
       ],
-      legend: { live: true },
+      // The figure's caption and the legend below carry the key in words; uPlot's own
+      // table would repeat it unstyled.
+      legend: { show: false },
       cursor: { drag: { x: true, y: false } },
       plugins: [rangesPlugin(info, series)],
     };
@@ -169,10 +187,10 @@ export function ChartLegend({ info }: { info: VitalInfo }) {
         <span class="swatch" style={{ background: COLORS.line }} />
         Reading
       </span>
-      {info.normal ? (
+      {info.band ? (
         <span>
           <span class="swatch" style={{ background: 'rgba(29, 107, 56, 0.35)' }} />
-          Normal range {info.normal[0]}–{info.normal[1]} {info.unit}
+          {info.bandLabel ?? 'Reference band'} {info.band[0]}–{info.band[1]} {info.unit}
         </span>
       ) : null}
       {info.thresholds.map((t) => (

@@ -1,4 +1,4 @@
-import { listOpenAlerts } from '../api/alerting.js';
+import { listMyOpenAlerts } from '../api/alerting.js';
 import { fetchRpmMinutes } from '../api/billing.js';
 import { isJoinable, listTodaysVisits, patientOf, visitUrl } from '../api/scheduling.js';
 import { useLoad, useNow } from '../hooks.js';
@@ -15,7 +15,7 @@ const RPM_MINUTES_TARGET = 20;
 export function WorklistView() {
   const now = useNow(30_000);
   const visits = useLoad(() => listTodaysVisits(), [], 60_000);
-  const alerts = useLoad(() => listOpenAlerts(), [], 30_000);
+  const alerts = useLoad(() => listMyOpenAlerts(), [], 30_000);
   const minutes = useLoad(() => fetchRpmMinutes(), [], 300_000);
   const groups = alerts.data ? groupByPatient(alerts.data) : [];
 
