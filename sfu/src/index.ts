@@ -15,6 +15,7 @@ export {
   type SfuService,
   type SfuServiceOptions,
   type SfuStatus,
+  type SfuWorkerStatus,
 } from './service.js';
 export { startSfuNode, type SfuNode, type SfuNodeOptions } from './sfu-node.js';
 export {

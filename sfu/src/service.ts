@@ -11,7 +11,9 @@ import { findWorkerBinary, loadMediasoup } from './worker-binary.js';
 import { WorkerPool, type MediaNetworkOptions } from './worker-pool.js';
 import type { VisitAuditSink, VisitEventSink } from './visit-events.js';
 import { VisitMedia } from './visit-media.js';
-import { VisitRoom, type RoomSend } from './visit-room.js';
+import { VisitRoom, type Participant, type RoomSend } from './visit-room.js';
+
+const isSeated = (p: Participant) => p.state !== 'left';
 
 export interface SfuServiceOptions {
   /** Verifies join tokens: the gateway's HMAC secret or public key (see createVisitTokenIssuer). */
@@ -48,6 +50,20 @@ export interface SfuServiceOptions {
   now?: () => number;
 }
 
+/** One mediasoup worker as `status()` reports it (counts, no ids of people). */
+export interface SfuWorkerStatus {
+  /** Pool index: stays the same when a dead worker is replaced. */
+  index: number;
+  /** OS process id of the worker (changes when it is replaced). */
+  pid: number;
+  /** Producers + consumers. */
+  load: number;
+  producers: number;
+  consumers: number;
+  /** Routers: one per visit on this worker (two workers when a visit spreads). */
+  routers: number;
+}
+
 /** Media plane state as `status()` reports it. */
 export interface SfuStatus {
   media: {
@@ -57,8 +73,13 @@ export interface SfuStatus {
     load: number;
     /** Producers + consumers on each worker, by pool index (empty without media). */
     workerLoads?: number[];
+    /** Each worker's counts, by pool index (empty without media). */
+    workerStatus?: SfuWorkerStatus[];
   };
+  /** Visit rooms open on this node. */
   visits: number;
+  /** Participants holding a seat (in the lobby or the call) across this node's visits. */
+  participants?: number;
 }
 
 export interface SfuService {
@@ -152,14 +173,26 @@ export function createSfuService(options: SfuServiceOptions): SfuService {
   }
 
   function status(): SfuStatus {
+    const workers = pool?.workers ?? [];
+    const seated = [...rooms.values()].flatMap((r) => r.participants.filter(isSeated));
+
     return {
       media: {
         ...mediaState,
-        workers: pool?.workers.length ?? 0,
+        workers: workers.length,
         load: pool?.totalLoad ?? 0,
-        workerLoads: pool?.workers.map((w) => w.load) ?? [],
+        workerLoads: workers.map((w) => w.load),
+        workerStatus: workers.map((w) => ({
+          index: w.index,
+          pid: w.worker.pid,
+          load: w.load,
+          producers: w.producers,
+          consumers: w.consumers,
+          routers: w.routers,
+        })),
       },
       visits: rooms.size,
+      participants: seated.length,
     };
   }
 

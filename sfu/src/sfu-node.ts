@@ -24,7 +24,19 @@ export interface SfuNodeOptions {
    * Register this node's load in Redis for placement, and relay its visit events and audit
    * records to the hubs through the `<prefix>events` stream (`prefix` default `sd:sfu:`).
    */
-  cluster?: { redisUrl: string; publicUrl: string; nodeId?: string; prefix?: string };
+  cluster?: {
+    redisUrl: string;
+    publicUrl: string;
+    nodeId?: string;
+    prefix?: string;
+    /** How often the node publishes its load (default 5 s). */
+    heartbeatMs?: number;
+  };
+  /**
+   * More GET routes on the node's listener, by path (e.g. `/metrics`), made once the service
+   * exists. The paths of health, readiness and signaling are not replaced.
+   */
+  routes?: (sfu: SfuService) => Readonly<Record<string, RequestListener>>;
   /** Origins allowed to open signaling from a browser (default: none but same origin). */
   corsOrigins?: string[];
   onVisitEvent?: SfuServiceOptions['onVisitEvent'];
@@ -81,15 +93,28 @@ export async function startSfuNode(options: SfuNodeOptions): Promise<SfuNode> {
     now: options.now,
     ...(c === undefined
       ? {}
-      : { cluster: { redis: c.redisUrl, url: c.publicUrl, nodeId, prefix: c.prefix } }),
+      : {
+          cluster: {
+            redis: c.redisUrl,
+            url: c.publicUrl,
+            nodeId,
+            prefix: c.prefix,
+            heartbeatMs: c.heartbeatMs,
+          },
+        }),
   });
+  const routes = options.routes?.(sfu) ?? {};
   const answer: RequestListener = (req, res) => {
     const status = sfu.status();
+    const path = (req.url ?? '/').split('?')[0];
+    const extra = Object.hasOwn(routes, path) && req.method === 'GET' ? routes[path] : undefined;
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status));
     } else if (req.url === '/readyz') {
       const code = status.media.available ? 200 : 503;
       res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(status));
+    } else if (extra !== undefined && !path.startsWith('/socket.io/')) {
+      extra(req, res);
     } else if (!req.url?.startsWith('/socket.io/')) {
       res.writeHead(404).end();
     }

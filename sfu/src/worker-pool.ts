@@ -35,6 +35,8 @@ export interface PooledWorker {
   webRtcServer: ms.WebRtcServer;
   /** Producers + consumers currently on this worker (the CPU-relevant count). */
   load: number;
+  producers: number;
+  consumers: number;
   routers: number;
 }
 
@@ -134,7 +136,15 @@ export class WorkerPool {
       worker.close();
       throw error;
     }
-    const pooled: PooledWorker = { index, worker, webRtcServer, load: 0, routers: 0 };
+    const pooled: PooledWorker = {
+      index,
+      worker,
+      webRtcServer,
+      load: 0,
+      producers: 0,
+      consumers: 0,
+      routers: 0,
+    };
     this.#countLoad(pooled);
     worker.on('died', (error) => {
       logger.error({ err: error, worker: index }, 'mediasoup worker died; replacing it');
@@ -158,16 +168,21 @@ export class WorkerPool {
   }
 
   #countLoad(pooled: PooledWorker): void {
-    const track = (entity: { observer: { once(e: 'close', l: () => void): unknown } }) => {
+    type Closable = { observer: { once(e: 'close', l: () => void): unknown } };
+    const track = (field: 'producers' | 'consumers') => (entity: Closable) => {
       pooled.load += 1;
-      entity.observer.once('close', () => (pooled.load -= 1));
+      pooled[field] += 1;
+      entity.observer.once('close', () => {
+        pooled.load -= 1;
+        pooled[field] -= 1;
+      });
     };
     pooled.worker.observer.on('newrouter', (router) => {
       pooled.routers += 1;
       router.observer.once('close', () => (pooled.routers -= 1));
       router.observer.on('newtransport', (transport) => {
-        transport.observer.on('newproducer', track);
-        transport.observer.on('newconsumer', track);
+        transport.observer.on('newproducer', track('producers'));
+        transport.observer.on('newconsumer', track('consumers'));
       });
     });
   }

@@ -172,8 +172,16 @@ export class DeviceSet {
     mllp.setAcceptor?.((delivery) => this.#acceptHl7(running, delivery));
     source.on('skipped', (meta) => this.#advanceCursor(device.id, meta));
     source.on('state', (state) => {
+      // Some sources repeat their state (a followed file on every poll): log changes only.
+      if (running.state === state) {
+        return;
+      }
       running.state = state;
       log.info({ event: 'deviceState', state }, 'device state changed');
+    });
+    // The count and the reason only: the withheld values are not the patient's, nor logged.
+    source.on('readingsWithheld', ({ reason, count }) => {
+      log.info({ event: 'readingsWithheld', reason, count }, 'device values withheld');
     });
     source.on('error', (error: Error & { code?: string }) => {
       running.error = error.code ?? 'DRIVER_ERROR';

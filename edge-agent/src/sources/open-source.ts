@@ -20,6 +20,8 @@ export interface AgentSourceEvents {
   state: [DeviceState];
   error: [Error];
   alarm: [DeviceAlarm];
+  /** Values a device marked as not the patient's (demo, test, control solution), dropped. */
+  readingsWithheld: [{ reason: string; count: number }];
 }
 
 /** A running device connection, from `@sparkden/device-drivers` or the agent's own file driver. */

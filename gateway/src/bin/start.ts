@@ -4,7 +4,7 @@
  * demo user per role. Configuration comes from the environment (see README).
  *
  * Flags: `--no-demo` (no demo agent, no demo users), `--role hub|sfu`: `sfu` runs only a
- * video-visit SFU node (mediasoup, signaling, health), registered in Redis for placement.
+ * video-visit SFU node (mediasoup, signaling, health, metrics), registered in Redis for placement.
  */
 import { startSfuNode } from '@sparkden/sfu';
 import { ensureWebClientBuilt } from '@sparkden/web-client';
