@@ -67,12 +67,12 @@ test('with TURN configured, each token answer carries relay credentials of its o
     const [hostIce] = host.body.iceServers;
     const [patientIce] = patient.body.iceServers;
     assert.equal(hostIce?.urls, turn.urls);
-    assert.match(hostIce!.username, /^\d+:[0-9a-f]{16}$/);
-    assert.is.not(hostIce!.username, patientIce!.username);
+    assert.match(hostIce.username, /^\d+:[0-9a-f]{16}$/);
+    assert.is.not(hostIce.username, patientIce.username);
     // coturn's check [use-auth-secret]: the password is HMAC-SHA1(secret, username), in base64.
-    const expected = createHmac('sha1', turn.secret).update(hostIce!.username).digest('base64');
-    assert.is(hostIce!.credential, expected);
-    assert.ok(Number(hostIce!.username.split(':')[0]) > Date.now() / 1000, 'not yet expired');
+    const expected = createHmac('sha1', turn.secret).update(hostIce.username).digest('base64');
+    assert.is(hostIce.credential, expected);
+    assert.ok(Number(hostIce.username.split(':')[0]) > Date.now() / 1000, 'not yet expired');
   } finally {
     await hub.close();
   }
