@@ -18,12 +18,12 @@ import { authRoutes } from './auth/routes.js';
 import { authMigrations } from './auth/schema.js';
 import { AuthService } from './auth/service.js';
 import { SessionStore, type SessionTimeouts } from './auth/sessions.js';
-import { SigningKeys } from './auth/signing-keys.js';
+import { SigningKeys, type RotateOptions } from './auth/signing-keys.js';
 import { TokenIssuer } from './auth/token-issuer.js';
 import { UserDirectory, type UserDirectoryOptions } from './auth/users.js';
 import { wellKnownRoutes } from './auth/well-known.js';
 import { FieldCipher, type FieldKeyring } from './crypto/field-cipher.js';
-import { loadKeyring, rotateKeyringFile } from './crypto/keyring-file.js';
+import { createKeyringReloader, loadKeyring, rotateKeyringFile } from './crypto/keyring-file.js';
 import { loadOrCreateSecret } from './crypto/secrets.js';
 import { GatewayError } from './errors.js';
 import { seedDemo, type DemoUser, type SeedDemoOptions } from './demo.js';
@@ -57,6 +57,11 @@ export interface GatewayOptions {
   fhirBaseUrl?: string;
   /** An external OIDC issuer whose tokens are accepted too. */
   oidc?: OidcOptions;
+  /**
+   * Least time between two re-reads of the shared key files (signing keys, field keyring)
+   * in `keysDir`, in milliseconds; default 5000.
+   */
+  keyReloadIntervalMs?: number;
   /** The field-encryption keyring; loaded from (or created in) `keysDir` when absent. */
   fieldKey?: FieldKeyring;
   /** Device readings for Observation reads (the alerting engine's vitals store). */
@@ -103,8 +108,10 @@ export interface Gateway {
   setPatientUnit(patientId: string, unit: string): Promise<void>;
   users: UserDirectory;
   clients: ClientRegistry;
-  /** Makes a new signing key; the previous ones still verify. */
-  rotateSigningKey(): Promise<string>;
+  /** Publishes a new signing key, signing after `activateInMs`; the previous ones still verify. */
+  rotateSigningKey(options?: RotateOptions): Promise<string>;
+  /** Makes published signing keys that do not sign yet sign now; returns the newest's id. */
+  activateSigningKey(): Promise<string | undefined>;
   /** Makes a new field key and re-seals every stored value; returns how many. */
   rotateFieldKey(): Promise<number>;
   /** Waits for background work (bulk exports) and writes the audit head checkpoint. */
@@ -131,9 +138,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const issuer = options.issuer.replace(/\/$/, '');
   const audience = options.audience ?? 'sparkden';
   const logger = options.logger ?? pino({ level: 'silent' });
-  const keys = await SigningKeys.load(options.keysDir);
+  const reloadIntervalMs = options.keyReloadIntervalMs;
+  const keys = await SigningKeys.load(options.keysDir, { reloadIntervalMs });
   const auditKey = await loadOrCreateSecret(options.keysDir, 'audit-hmac', 32);
-  const cipher = new FieldCipher(options.fieldKey ?? (await loadKeyring(options.keysDir)));
+  const ringDir = options.fieldKey === undefined ? options.keysDir : undefined;
+  const cipher = new FieldCipher(options.fieldKey ?? (await loadKeyring(options.keysDir)), {
+    refresh:
+      ringDir === undefined
+        ? undefined
+        : createKeyringReloader(ringDir, { minIntervalMs: reloadIntervalMs }),
+  });
   const trail = new AuditTrail(db, auditKey, { checkpointDir: options.keysDir });
   const audit: AuditFn = (event) => trail.append(event);
   const care = new CareDirectory(db);
@@ -205,7 +219,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     setPatientUnit: (patientId, unit) => care.setPatientUnit(patientId, unit),
     users,
     clients,
-    rotateSigningKey: () => keys.rotate(),
+    rotateSigningKey: (rotation) => keys.rotate(rotation),
+    activateSigningKey: () => keys.activate(),
     async rotateFieldKey() {
       cipher.replaceRing(await rotateKeyringFile(options.keysDir, cipher.ring));
 

@@ -1,14 +1,17 @@
 /**
- * `sparkden keys rotate jwt|field`, the operator's command, run as a process against a hub's
- * data directory and database, then the hub started again on them (a rolling restart):
- * tokens signed before the rotation still verify, new ones carry the new key, and every
- * encrypted field is re-sealed under the new field key and still reads back.
+ * `sparkden keys rotate jwt|field` and `keys activate jwt`, the operator's commands, run as
+ * processes while two hub processes share one keys directory and one database, as several
+ * hubs do in production (one volume, rolled one at a time): every token signed by either
+ * hub verifies on the other at every step of the JWT rotation, and a hub that did not
+ * restart still reads every field after the keyring rotates under it.
  */
 import { createScratchDatabase, openDatabase, type ScratchDatabase } from '@sparkden/alerting';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { decodeProtectedHeader } from 'jose';
@@ -17,33 +20,58 @@ import * as assert from 'uvu/assert';
 
 import { currentTotp } from '../auth/totp.js';
 import type { DemoUser } from '../demo.js';
-import { createGateway, type Gateway } from '../gateway.js';
+import { createGateway } from '../gateway.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('./sparkden.ts', import.meta.url));
+const HUB = fileURLToPath(new URL('./fixtures/keys-hub.ts', import.meta.url));
 const ISSUER = 'http://hub.test';
+
+interface Hub {
+  name: string;
+  url: string;
+  child: ChildProcess;
+}
 
 let scratch: ScratchDatabase;
 let dataDir: string;
+let keysDir: string;
 let users: DemoUser[];
+const hubs: Hub[] = [];
 
-async function withGateway<T>(fn: (g: Gateway) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ url: scratch.url });
-  try {
-    const g = await createGateway({ db, keysDir: join(dataDir, 'keys'), issuer: ISSUER });
-    await g.migrate();
-    const result = await fn(g);
-    await g.close();
+async function startHub(name: string): Promise<Hub> {
+  const child = spawn(process.execPath, ['--import', 'tsx', HUB], {
+    env: {
+      ...process.env,
+      DATABASE_URL: scratch.url,
+      SD_TEST_KEYS_DIR: keysDir,
+      SD_TEST_ISSUER: ISSUER,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`hub ${name} exited early (${String(code)})`);
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = once(lines, 'line').then(([line]) => line as string);
+  const line = await Promise.race([first, exited]);
+  const { port } = JSON.parse(line) as { port: number };
+  const hub = { name, url: `http://127.0.0.1:${port}`, child };
+  hubs.push(hub);
 
-    return result;
-  } finally {
-    await db.close();
-  }
+  return hub;
 }
 
-async function login(g: Gateway, role: string): Promise<string> {
+async function stopHub(hub: Hub): Promise<void> {
+  hubs.splice(hubs.indexOf(hub), 1);
+  const exited = once(hub.child, 'exit');
+  hub.child.kill('SIGKILL');
+  await exited;
+}
+
+async function login(hub: Hub, role: string): Promise<string> {
   const user = users.find((u) => u.role === role)!;
-  const res = await g.app.request(`${ISSUER}/auth/login`, {
+  const res = await fetch(`${hub.url}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -52,9 +80,40 @@ async function login(g: Gateway, role: string): Promise<string> {
       totp: user.totpSecret === undefined ? undefined : currentTotp(user.totpSecret),
     }),
   });
-  assert.is(res.status, 200, `login as ${role}`);
+  assert.is(res.status, 200, `login as ${role} on hub ${hub.name}`);
 
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function readPatient(hub: Hub, token: string) {
+  const res = await fetch(`${hub.url}/fhir/Patient/demo-patient-1`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+
+  return { status: res.status, body: (await res.json()) as { name?: Array<{ family?: string }> } };
+}
+
+async function jwksKids(hub: Hub): Promise<string[]> {
+  const res = await fetch(`${hub.url}/.well-known/jwks.json`);
+
+  return ((await res.json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid).sort();
+}
+
+/** Signs in on each hub and reads with that token on the other; returns the kids used. */
+async function crossVerify(step: string): Promise<string[]> {
+  const [a, b] = hubs;
+  const kids: string[] = [];
+  for (const [signer, verifier] of [
+    [a, b],
+    [b, a],
+  ]) {
+    const token = await login(signer, 'patient');
+    const read = await readPatient(verifier, token);
+    assert.is(read.status, 200, `${step}: token of hub ${signer.name} on hub ${verifier.name}`);
+    kids.push(String(decodeProtectedHeader(token).kid));
+  }
+
+  return kids;
 }
 
 function sparkden(...args: string[]) {
@@ -63,90 +122,118 @@ function sparkden(...args: string[]) {
   });
 }
 
-async function readPatient(g: Gateway, token: string) {
-  const res = await g.app.request(`${ISSUER}/fhir/Patient/demo-patient-1`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-
-  return { status: res.status, body: (await res.json()) as { name?: Array<{ family?: string }> } };
-}
-
 test.before(async () => {
   scratch = await createScratchDatabase('sd_keys_rotate');
   dataDir = mkdtempSync(join(tmpdir(), 'sd-keys-rotate-'));
-  users = await withGateway((g) => g.seedDemoUsers());
+  keysDir = join(dataDir, 'keys');
+  const db = await openDatabase({ url: scratch.url });
+  try {
+    const g = await createGateway({ db, keysDir, issuer: ISSUER });
+    await g.migrate();
+    users = await g.seedDemoUsers();
+    await g.close();
+  } finally {
+    await db.close();
+  }
+  await startHub('A');
+  await startHub('B');
 });
 
 test.after(async () => {
+  for (const hub of [...hubs]) {
+    await stopHub(hub);
+  }
   await scratch.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('jwt: earlier tokens verify after the rotation, new tokens use the new key', async () => {
-  const before = await withGateway(async (g) => {
-    const token = await login(g, 'patient');
-    const jwks = (await (await g.app.request(`${ISSUER}/.well-known/jwks.json`)).json()) as {
-      keys: Array<{ kid: string }>;
-    };
+test('jwt: every token verifies on the other hub at every step of the two-phase rotation', async () => {
+  const [kid0] = await crossVerify('before');
+  const early = await login(hubs[0], 'patient');
 
-    return { token, kids: jwks.keys.map((k) => k.kid) };
-  });
-  assert.is(before.kids.length, 1);
+  const published = await sparkden('keys', 'rotate', 'jwt');
+  const kid1 = /new JWT signing key (\S+);/.exec(published.stdout)?.[1];
+  assert.ok(kid1, published.stdout);
+  for (const hub of hubs) {
+    assert.equal(await jwksKids(hub), [kid0, kid1].sort(), `JWKS of hub ${hub.name}`);
+  }
+  assert.equal(await crossVerify('published'), [kid0, kid0], 'the new key does not sign yet');
 
-  const { stdout } = await sparkden('keys', 'rotate', 'jwt');
+  await stopHub(hubs[0]);
+  await startHub('A2');
+  assert.equal(await crossVerify('A restarted'), [kid0, kid0]);
+
+  const activated = await sparkden('keys', 'activate', 'jwt');
+  assert.match(activated.stdout, `JWT signing key ${kid1} signs now`);
+  assert.equal(await crossVerify('activated'), [kid1, kid1]);
+  for (const hub of hubs) {
+    assert.is((await readPatient(hub, early)).status, 200, `older token on hub ${hub.name}`);
+  }
+
+  const again = await sparkden('keys', 'activate', 'jwt').catch((e: { code: number }) => e);
+  assert.is((again as { code?: number }).code, 1, 'nothing left to activate');
+});
+
+test('jwt: a key that signs at once still verifies on a hub that never read it', async () => {
+  const [signer, verifier] = hubs;
+  const { stdout } = await sparkden('keys', 'rotate', 'jwt', '--activate-in', '0');
   const kid = /new JWT signing key (\S+);/.exec(stdout)?.[1];
   assert.ok(kid, stdout);
 
-  await withGateway(async (g) => {
-    const jwks = (await (await g.app.request(`${ISSUER}/.well-known/jwks.json`)).json()) as {
-      keys: Array<{ kid: string }>;
-    };
-    assert.equal(jwks.keys.map((k) => k.kid).sort(), [kid, ...before.kids].sort());
-    assert.is((await readPatient(g, before.token)).status, 200, 'the old token still verifies');
-    const fresh = await login(g, 'patient');
-    assert.is(decodeProtectedHeader(fresh).kid, kid);
-    assert.is((await readPatient(g, fresh)).status, 200);
-  });
+  const token = await login(signer, 'patient');
+
+  assert.is(decodeProtectedHeader(token).kid, kid);
+  assert.is((await readPatient(verifier, token)).status, 200);
 });
 
-test('field: every stored value is re-sealed under the new key and still reads back', async () => {
-  const family = await withGateway(async (g) => {
-    const p = await readPatient(g, await login(g, 'patient'));
-    assert.is(p.status, 200);
-
-    return p.body.name?.[0]?.family;
-  });
+test('field: hubs that did not restart read every value after the keyring rotates', async () => {
+  const tokens = await Promise.all(hubs.map((hub) => login(hub, 'patient')));
+  const before = await readPatient(hubs[1], tokens[1]);
+  assert.is(before.status, 200);
+  const family = before.body.name?.[0]?.family;
   assert.type(family, 'string');
-  const ringBefore = readFileSync(join(dataDir, 'keys', 'field-keys.json'), 'utf8');
 
   const { stdout } = await sparkden('keys', 'rotate', 'field');
   const resealed = Number(/; (\d+) stored values re-sealed/.exec(stdout)?.[1]);
   assert.ok(resealed >= 1, stdout);
-  assert.is.not(readFileSync(join(dataDir, 'keys', 'field-keys.json'), 'utf8'), ringBefore);
+  const ring = JSON.parse(readFileSync(join(keysDir, 'field-keys.json'), 'utf8')) as {
+    active: string;
+  };
+  const db = await openDatabase({ url: scratch.url });
+  try {
+    const { rows } = await db.query<{ n: number }>(
+      'select count(*)::int as n from clinical.resources where sealed is not null and sealed not like $1',
+      [`v1.${ring.active}.%`],
+    );
+    assert.is(rows[0].n, 0, 'every value is sealed under the new key');
+  } finally {
+    await db.close();
+  }
 
-  await withGateway(async (g) => {
-    const p = await readPatient(g, await login(g, 'patient'));
-    assert.is(p.body.name?.[0]?.family, family);
-  });
+  for (const [i, hub] of hubs.entries()) {
+    const after = await readPatient(hub, tokens[i]);
+    assert.is(after.status, 200, `hub ${hub.name} reads after the rotation`);
+    assert.is(after.body.name?.[0]?.family, family);
+  }
 });
 
 test('keys init makes every key once, into SPARKDEN_KEYS_DIR, and keeps them on a rerun', async () => {
-  const keysDir = join(dataDir, 'shared-keys');
+  const sharedDir = join(dataDir, 'shared-keys');
   const init = () =>
     run(process.execPath, ['--import', 'tsx', CLI, 'keys', 'init'], {
       env: {
         ...process.env,
         SPARKDEN_DATA_DIR: dataDir,
-        SPARKDEN_KEYS_DIR: keysDir,
+        SPARKDEN_KEYS_DIR: sharedDir,
         DATABASE_URL: scratch.url,
       },
     });
 
   const first = await init();
-  const files = readdirSync(keysDir).sort();
-  const contents = files.map((f) => readFileSync(join(keysDir, f), 'utf8'));
+  const files = readdirSync(sharedDir).sort();
+  const contents = files.map((f) => readFileSync(join(sharedDir, f), 'utf8'));
 
-  assert.match(first.stdout, new RegExp(`keys in ${keysDir}`));
+  assert.match(first.stdout, new RegExp(`keys in ${sharedDir}`));
   for (const name of [
     'signing-keys.json',
     'field-keys.json',
@@ -156,13 +243,13 @@ test('keys init makes every key once, into SPARKDEN_KEYS_DIR, and keeps them on 
     assert.ok(files.includes(name), `${name} in ${files.join(', ')}`);
   }
   for (const f of files) {
-    assert.is(statSync(join(keysDir, f)).mode & 0o077, 0, `${f} is private`);
+    assert.is(statSync(join(sharedDir, f)).mode & 0o077, 0, `${f} is private`);
   }
 
   await init();
 
   assert.equal(
-    files.map((f) => readFileSync(join(keysDir, f), 'utf8')),
+    files.map((f) => readFileSync(join(sharedDir, f), 'utf8')),
     contents,
   );
 });

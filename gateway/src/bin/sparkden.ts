@@ -3,7 +3,11 @@
  *
  *   sparkden start [--no-demo] [--role hub|sfu]   the hub (same as `npm start`)
  *   sparkden audit verify                         walks the audit hash chain; exit 1 on a break
- *   sparkden keys rotate jwt|field                new JWT signing key / field key (re-seals data)
+ *   sparkden keys rotate jwt [--activate-in <s>]  publishes a new JWT signing key; it signs
+ *                                                 after <s> seconds (default 600) or at
+ *                                                 `keys activate jwt`, whichever comes first
+ *   sparkden keys activate jwt                    the published key signs now
+ *   sparkden keys rotate field                    new field key; re-seals every stored value
  *   sparkden keys init                            makes every key the hub needs, once, before
  *                                                 several hubs share the keys directory
  *
@@ -20,7 +24,9 @@ import { ConfigError, loadHubConfig, type HubConfig } from './hub-config.js';
 
 const USAGE = `usage: sparkden start [--no-demo] [--role hub|sfu]
        sparkden audit verify
-       sparkden keys rotate jwt|field
+       sparkden keys rotate jwt [--activate-in <seconds>]
+       sparkden keys rotate field
+       sparkden keys activate jwt
        sparkden keys init`;
 
 function fail(message: string, code = 64): never {
@@ -64,11 +70,29 @@ async function auditVerify(): Promise<void> {
   process.exitCode = report.ok ? 0 : 1;
 }
 
-async function keysRotate(which: string | undefined): Promise<void> {
+const DEFAULT_ACTIVATE_IN_S = 600;
+
+function activateInSeconds(args: string[]): number {
+  const at = args.indexOf('--activate-in');
+  if (at === -1) {
+    return DEFAULT_ACTIVATE_IN_S;
+  }
+
+  const seconds = Number(args[at + 1]);
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    fail('"--activate-in" must be a whole number of seconds >= 0');
+  }
+
+  return seconds;
+}
+
+async function keysRotate(which: string | undefined, args: string[]): Promise<void> {
   if (which === 'jwt') {
-    const kid = await withGateway((g) => g.rotateSigningKey());
+    const seconds = activateInSeconds(args);
+    const kid = await withGateway((g) => g.rotateSigningKey({ activateInMs: seconds * 1000 }));
     process.stdout.write(
-      `new JWT signing key ${kid}; earlier keys still verify until they expire\n`,
+      `new JWT signing key ${kid}; published now, signs in ${seconds} s ` +
+        `(or after "sparkden keys activate jwt"); earlier keys still verify\n`,
     );
   } else if (which === 'field') {
     const n = await withGateway((g) => g.rotateFieldKey());
@@ -76,6 +100,18 @@ async function keysRotate(which: string | undefined): Promise<void> {
   } else {
     fail('keys rotate needs "jwt" or "field"');
   }
+}
+
+async function keysActivate(which: string | undefined): Promise<void> {
+  if (which !== 'jwt') {
+    fail('keys activate needs "jwt"');
+  }
+
+  const kid = await withGateway((g) => g.activateSigningKey());
+  if (kid === undefined) {
+    fail('no published JWT key is waiting to sign', 1);
+  }
+  process.stdout.write(`JWT signing key ${kid} signs now\n`);
 }
 
 // Hubs that share one keys directory must not each make their own keys at first start:
@@ -96,7 +132,9 @@ if (command === 'start') {
 } else if (command === 'audit' && sub === 'verify') {
   await auditVerify();
 } else if (command === 'keys' && sub === 'rotate') {
-  await keysRotate(rest[0]);
+  await keysRotate(rest[0], rest.slice(1));
+} else if (command === 'keys' && sub === 'activate') {
+  await keysActivate(rest[0]);
 } else if (command === 'keys' && sub === 'init') {
   await keysInit();
 } else {

@@ -44,4 +44,34 @@ test('after rotation old values still open, new ones use the new key, index toke
   assert.is.not(cipher.indexToken('Patient.telecom', 'MRN-1'), token, 'scoped per parameter');
 });
 
+test('a value under a key this cipher has not loaded opens after its refresh hook reloads', () => {
+  const ring = createKeyring('k1');
+  const rotated = rotateKeyring(ring, 'k2');
+  const writer = new FieldCipher(rotated);
+  const sealed = writer.seal('x', 'c');
+  let pending: typeof rotated | undefined = rotated;
+  const reader = new FieldCipher(ring, {
+    refresh: () => {
+      const next = pending;
+      pending = undefined;
+
+      return next;
+    },
+  });
+
+  assert.is(reader.open(sealed, 'c'), 'x');
+  assert.is(reader.activeKeyId, 'k2', 'new writes use the newest key of the reloaded ring');
+  assert.is(reader.seal('y', 'c').split('.')[1], 'k2');
+});
+
+test('a refresh hook that finds nothing new leaves UNKNOWN_KEY as it was', () => {
+  const sealed = new FieldCipher(createKeyring('k9')).seal('x', 'c');
+  const cipher = new FieldCipher(createKeyring('k1'), { refresh: () => undefined });
+
+  assert.throws(
+    () => cipher.open(sealed, 'c'),
+    (e: unknown) => e instanceof FieldCipherError && e.code === 'UNKNOWN_KEY',
+  );
+});
+
 test.run();

@@ -21,6 +21,16 @@ export class FieldCipherError extends Error {
 
 const VERSION = 'v1';
 
+/** Options of {@link FieldCipher}. */
+export interface FieldCipherOptions {
+  /**
+   * Returns a newer keyring when the one on disk changed, else `undefined`; called before
+   * failing on an unknown key id and before each seal. It rate-limits itself
+   * (see `createKeyringReloader`).
+   */
+  refresh?: () => FieldKeyring | undefined;
+}
+
 /**
  * Encrypts identifying fields at rest (AES-256-GCM, a fresh 96-bit nonce per value, the
  * key id and a caller context bound as associated data) and derives keyed HMAC tokens so an
@@ -35,14 +45,16 @@ const VERSION = 'v1';
  */
 export class FieldCipher {
   #ring: FieldKeyring;
+  readonly #refresh: (() => FieldKeyring | undefined) | undefined;
 
-  constructor(ring: FieldKeyring) {
+  constructor(ring: FieldKeyring, options: FieldCipherOptions = {}) {
     const active = ring.keys[ring.active];
     if (active?.length !== 32) {
       throw new TypeError('"active" must name a 32-byte key in "keys"');
     }
 
     this.#ring = ring;
+    this.#refresh = options.refresh;
   }
 
   /** The keyring in use. */
@@ -66,6 +78,8 @@ export class FieldCipher {
 
   /** Seals `plaintext`; the result is `v1.<kid>.<nonce>.<ciphertext+tag>` in base64url. */
   seal(plaintext: string, context: string): string {
+    // Another process may have rotated the shared keyring: seal under its newest key.
+    this.#reload();
     const kid = this.#ring.active;
     const nonce = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#ring.keys[kid], nonce);
@@ -82,6 +96,9 @@ export class FieldCipher {
   /** Opens a value sealed by {@link seal} under any key of the ring. */
   open(sealed: string, context: string): string {
     const [version, kid, nonce, body] = sealed.split('.');
+    if (kid !== undefined && this.#ring.keys[kid] === undefined) {
+      this.#reload();
+    }
     const key = kid === undefined ? undefined : this.#ring.keys[kid];
     if (version !== VERSION || key === undefined || nonce === undefined || body === undefined) {
       throw new FieldCipherError('UNKNOWN_KEY', `no key for sealed field (kid ${kid ?? '?'})`);
@@ -96,6 +113,13 @@ export class FieldCipher {
       return Buffer.concat([decipher.update(bytes.subarray(0, -16)), decipher.final()]).toString();
     } catch (error) {
       throw new FieldCipherError('CORRUPT', 'sealed field failed authentication', { cause: error });
+    }
+  }
+
+  #reload(): void {
+    const next = this.#refresh?.();
+    if (next !== undefined) {
+      this.replaceRing(next);
     }
   }
 

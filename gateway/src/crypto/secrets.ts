@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -87,8 +87,14 @@ export async function readJsonFile<T>(dir: string, name: string): Promise<T | un
   }
 }
 
-/** Writes a JSON document beside the secrets (mode 0600). */
+/**
+ * Writes a JSON document beside the secrets (mode 0600). It writes a temporary file and
+ * renames it over the old one, so a hub reading the shared directory meanwhile sees the old
+ * document or the new one, never half of one.
+ */
 export async function writeJsonFile(dir: string, name: string, value: unknown): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(join(dir, name), JSON.stringify(value, null, 2), { mode: 0o600 });
+  const temporary = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  await writeFile(temporary, JSON.stringify(value, null, 2), { mode: 0o600, flag: 'wx' });
+  await rename(temporary, join(dir, name));
 }
