@@ -56,6 +56,32 @@ test('an untouched chain verifies, records written concurrently stay linear', as
   });
 });
 
+// Two gateways on one database, both starting before the first record: the head's row
+// lock, and the advisory lock before there is a head, keep one linear chain.
+test('two trails on one database append concurrently and the chain stays linear', async () => {
+  await withPostgres(async (db) => {
+    await runMigrations(db, { schema: 'audit', migrations: auditMigrations });
+    const trails = [new AuditTrail(db, key), new AuditTrail(db, key)];
+    const rounds = Array.from({ length: 3 }, (_, round) =>
+      Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          trails[i % 2].append({
+            action: 'read',
+            resource: `Patient/p-${round}-${i}`,
+            outcome: 'success',
+          }),
+        ),
+      ),
+    );
+    await Promise.all(rounds);
+
+    const report = await verifyAuditChain(db, key);
+    const { rows } = await db.query<{ seq: number }>('select seq from audit.head');
+    assert.equal(report, { ok: true, checked: 90, breaks: [] });
+    assert.is(Number(rows[0]?.seq), 90);
+  });
+});
+
 test('UPDATE, DELETE and TRUNCATE are rejected by the table itself', async () => {
   await withPostgres(async (db) => {
     await fill(db, 3);

@@ -77,7 +77,7 @@ export function hashRecord(key: Buffer, record: Omit<AuditRecord, 'hash'>): stri
 
 /**
  * The append-only audit trail. Events queue in memory and one writer commits them in
- * batches under an advisory lock, each record's HMAC chaining the previous one, so the
+ * batches under a lock on the chain head, each record's HMAC chaining the previous one, so the
  * chain stays linear even with several gateways on one database. With `checkpointDir`, an
  * HMAC-signed copy of the head is written there every `checkpointEvery` records and on
  * {@link checkpoint}, so a tail cut in the database (records and head rewritten together)
@@ -182,10 +182,9 @@ export class AuditTrail {
   }
 
   async #write(tx: Queryable, batch: Pending[]): Promise<{ seq: number; hash: string }> {
-    await tx.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-    const head = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit.head');
-    let seq = head.rows[0]?.seq ?? 0;
-    let prevHash = head.rows[0]?.hash ?? GENESIS;
+    const head = await lockHead(tx);
+    let seq = head?.seq ?? 0;
+    let prevHash = head?.hash ?? GENESIS;
     const rows: unknown[][] = [];
     const at = new Date().toISOString();
     for (const { event } of batch) {
@@ -200,19 +199,43 @@ export class AuditTrail {
     const placeholders = (r: number) =>
       Array.from({ length: width }, (_, i) => `$${r * width + i + 1}`).join(',');
     const values = rows.map((_, r) => `(${placeholders(r)})`).join(',');
+    const headParams = `$${rows.length * width + 1}, $${rows.length * width + 2}`;
+    // One statement, one round trip: a data-modifying CTE always runs to completion
+    // [PostgreSQL 15 7.8.4], and the head's triggers still fire on the upsert.
     await tx.query(
-      `insert into audit.events (seq, at, action, actor_sub, actor_role, resource, patient_id,
-         outcome, purpose, source, request_id, detail, prev_hash, hash) values ${values}`,
-      rows.flat(),
-    );
-    await tx.query(
-      `insert into audit.head (one, seq, hash) values (true, $1, $2)
+      `with added as (insert into audit.events (seq, at, action, actor_sub, actor_role,
+         resource, patient_id, outcome, purpose, source, request_id, detail, prev_hash, hash)
+         values ${values})
+       insert into audit.head (one, seq, hash) values (true, ${headParams})
        on conflict (one) do update set seq = excluded.seq, hash = excluded.hash`,
-      [seq, prevHash],
+      [...rows.flat(), seq, prevHash],
     );
 
     return { seq, hash: prevHash };
   }
+}
+
+/**
+ * Reads the chain head and holds it until the transaction ends, so appends from every
+ * process sharing the database queue behind one another. `for update` waits for a writer
+ * holding the row and then returns the row as that writer committed it [PostgreSQL 15
+ * 13.2.1: Read Committed re-reads the updated version]. Before the first record there is
+ * no row to lock: the advisory lock serializes that case, and the head is read again
+ * under it, in a fresh snapshot.
+ */
+async function lockHead(tx: Queryable): Promise<{ seq: number; hash: string } | undefined> {
+  const sql = 'select seq, hash from audit.head for update';
+  const first = await tx.query<{ seq: number; hash: string }>(sql);
+  if (first.rows[0] !== undefined) {
+    return { seq: Number(first.rows[0].seq), hash: first.rows[0].hash };
+  }
+
+  await tx.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+  const again = await tx.query<{ seq: number; hash: string }>(sql);
+
+  return again.rows[0] === undefined
+    ? undefined
+    : { seq: Number(again.rows[0].seq), hash: again.rows[0].hash };
 }
 
 function toRow(r: Omit<AuditRecord, 'hash'>, hash: string): unknown[] {
