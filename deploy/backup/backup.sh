@@ -26,7 +26,10 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 file="$out/sparkden-$stamp.dump"
 pg_dump --format=custom --compress=6 --no-owner --no-privileges \
   --dbname="$DATABASE_URL" --file="$file.partial"
-tar -czf "$file.keys.tar.gz.partial" -C "$keys" .
+# The audit checkpoint stays out: it records the live chain's head, which may already be past
+# the dump, and a restored hub refuses to write audit records behind it. A restore starts a
+# new checkpoint at the restored head (backup/README.md, "Restore").
+tar -czf "$file.keys.tar.gz.partial" --exclude=./audit-checkpoint.json -C "$keys" .
 mv "$file.partial" "$file"
 mv "$file.keys.tar.gz.partial" "$file.keys.tar.gz"
 (cd "$out" && sha256sum "$(basename "$file")" "$(basename "$file").keys.tar.gz") >"$file.sha256"
