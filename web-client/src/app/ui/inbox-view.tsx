@@ -1,10 +1,7 @@
-import { useState } from 'preact/hooks';
-
 import { displayName } from '../api/fhir.js';
 import {
   isFromPatient,
   listMessages,
-  messageText,
   replyToPatient,
   type CommunicationResource,
 } from '../api/messaging.js';
@@ -13,11 +10,10 @@ import { session } from '../api/session.js';
 import { useLoad, useNow } from '../hooks.js';
 import { formatClock } from '../model/format.js';
 import { hrefOf } from '../router.js';
+import { MessageForm, MessageList } from './message-parts.js';
 import { usePatientLabel } from './use-patient-label.js';
 import { ViewHeading } from './view-heading.js';
 import { Failure } from './worklist-view.js';
-
-const MAX_LENGTH = 2000;
 
 /** One patient's conversation, summarised for the inbox list. */
 interface ThreadSummary {
@@ -101,74 +97,35 @@ function Thread(props: { patientId: string; now: number; onSent: () => void }) {
   const { patientId, now } = props;
   const name = usePatientLabel(patientId);
   const messages = useLoad(() => listMessages(patientId), [patientId], 30_000);
-  const [text, setText] = useState('');
-  const [status, setStatus] = useState<{ text: string; error: boolean }>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const body = text.trim();
-    if (body === '') {
-      setStatus({ text: 'Write a reply first.', error: true });
-      return;
-    }
-
-    setBusy(true);
-    try {
-      const me = session.current();
-      await replyToPatient(patientId, body, {
-        practitionerId: me?.practitionerId,
-        displayName: me?.displayName,
-      });
-      setText('');
-      setStatus({ text: 'Reply sent.', error: false });
-      messages.reload();
-      props.onSent();
-    } catch (error) {
-      setStatus({ text: `Not sent: ${(error as Error).message}`, error: true });
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <section class="card" aria-labelledby="thread-title">
       <h2 id="thread-title">Conversation with {name}</h2>
       <Failure error={messages.error} what="messages" />
       {messages.data?.length === 0 ? <p>No messages yet.</p> : null}
-      <ul class="messages" aria-label={`Messages with ${name}`}>
-        {(messages.data ?? []).map((m) => {
-          const fromPatient = isFromPatient(m, patientId);
-
-          return (
-            <li key={m.id} class={fromPatient ? undefined : 'mine'}>
-              <div class="meta">
-                {fromPatient ? name : (m.sender?.display ?? 'Care team')}
-                {m.sent ? `, ${formatClock(m.sent, now)}` : ''}
-              </div>
-              <div>{messageText(m)}</div>
-            </li>
-          );
-        })}
-      </ul>
-      <form onSubmit={(e) => void submit(e)}>
-        <div class="field">
-          <label for="reply-text">Reply to {name}</label>
-          <textarea
-            id="reply-text"
-            rows={4}
-            maxLength={MAX_LENGTH}
-            value={text}
-            onInput={(e) => setText(e.currentTarget.value)}
-          />
-        </div>
-        <button class="primary" type="submit" disabled={busy}>
-          Send reply
-        </button>
-        <p class={status?.error ? 'error' : 'notice'} role="status" hidden={!status}>
-          {status?.text}
-        </p>
-      </form>
+      <MessageList
+        messages={messages.data ?? []}
+        now={now}
+        label={`Messages with ${name}`}
+        ownSide={(m) => !isFromPatient(m, patientId)}
+        senderOf={(m) => (isFromPatient(m, patientId) ? name : (m.sender?.display ?? 'Care team'))}
+      />
+      <MessageForm
+        id="reply-text"
+        label={`Reply to ${name}`}
+        button="Send reply"
+        emptyText="Write a reply first."
+        sentText="Reply sent."
+        send={async (body) => {
+          const me = session.current();
+          await replyToPatient(patientId, body, {
+            practitionerId: me?.practitionerId,
+            displayName: me?.displayName,
+          });
+          messages.reload();
+          props.onSent();
+        }}
+      />
     </section>
   );
 }
