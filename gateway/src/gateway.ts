@@ -81,6 +81,11 @@ export interface GatewayOptions {
 /** A composed gateway; see {@link createGateway}. */
 export interface Gateway {
   app: Hono<GatewayEnv>;
+  /**
+   * The clinical resources, decrypted through the gateway's own field cipher (which follows a
+   * rotated keyring): for the parts the hub composes (billing's patients, visits).
+   */
+  repo: FhirRepository;
   /** Creates or upgrades the `auth`, `audit` and `clinical` schemas; purges expired exports. */
   migrate(): Promise<void>;
   /**
@@ -215,6 +220,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     audit,
     verifyAuditChain: verify,
     seedDemoUsers: (seed) => seedDemo({ users, clients, repo, care, audit }, seed),
+    repo,
     listPatientUnits: () => care.listPatientUnits(),
     setPatientUnit: (patientId, unit) => care.setPatientUnit(patientId, unit),
     users,

@@ -27,9 +27,6 @@ import { startDemo, type DemoHandle } from './hub/demo-agent.js';
 import { useRedisAdapter, type RedisAdapterLink } from './hub/redis-adapter.js';
 import { auditFromAlert } from './hub/audit-adapters.js';
 import { fhirBillingPatients } from './hub/billing-patients.js';
-import { FhirRepository } from './fhir/repository.js';
-import { FieldCipher } from './crypto/field-cipher.js';
-import { createKeyringReloader, loadKeyring } from './crypto/keyring-file.js';
 import { attachVisits, type VisitsHandle } from './hub/visits.js';
 import type { TurnOptions } from './hub/turn-credentials.js';
 import { mountBilling } from './hub/billing.js';
@@ -265,10 +262,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
         authorize: (c, action, scope) => gateway.authorize(c, `alerts.${action}`, scope),
       }),
     );
-    const billingCipher = new FieldCipher(await loadKeyring(keysDir), {
-      refresh: createKeyringReloader(keysDir),
-    });
-    const repo = new FhirRepository(db, billingCipher);
+    const repo = gateway.repo;
     const billing = await mountBilling({
       gateway,
       db,
