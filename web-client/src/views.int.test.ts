@@ -260,7 +260,10 @@ views('patient portal: own readings, visits, devices and trends', async (ctx) =>
   await assertFitsTablet(page, 'patient-portal');
 
   // A patient who types a staff view's address lands on their own page.
+  // The portal's heading is already up, so wait for the app's redirect itself: the hash
+  // change to #/console and back is asynchronous.
   await page.goto('/#/console');
+  await page.waitForURL((url) => url.hash === '#/portal');
   await page.getByRole('heading', { name: 'My health', level: 1 }).waitFor();
   assert.is(new URL(page.url()).hash, '#/portal');
 });
