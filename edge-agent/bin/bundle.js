@@ -32,6 +32,8 @@ const BUILD_INPUTS = [
 const EXTERNAL = [
   'better-sqlite3',
   'serialport',
+  '@serialport/bindings-cpp',
+  '@serialport/stream',
   '@abandonware/noble',
   'bufferutil',
   'utf-8-validate',

@@ -4,6 +4,31 @@
 // cannot be built (a read-only install without esbuild), the TypeScript sources run
 // through tsx instead. SPARKDEN_AGENT_LOADER=tsx forces the sources.
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+
+// V8 settings the systemd unit asks for that NODE_OPTIONS refuses (small boxes: a lower
+// optimisation tier and size-first heuristics, edge-agent/src/agent-rss.bench.ts), applied
+// before any of the agent's code is loaded. Only these are accepted: a typo or another flag
+// stops the agent with a message naming it, instead of being ignored by V8.
+const V8_FLAG = /^--(max-opt=[0-3]|optimize-for-size|single-threaded-gc)$/;
+
+function applyV8Flags(text) {
+  const flags = text.split(/\s+/).filter(Boolean);
+  const bad = flags.find((f) => !V8_FLAG.test(f));
+  if (bad !== undefined) {
+    process.stderr.write(
+      `sparkden-agent: SPARKDEN_AGENT_V8_FLAGS: "${bad}" is not one of ` +
+        '--max-opt=<0-3>, --optimize-for-size, --single-threaded-gc\n',
+    );
+    process.exit(2);
+  }
+
+  if (flags.length > 0) {
+    setFlagsFromString(flags.join(' '));
+  }
+}
+
+applyV8Flags(process.env.SPARKDEN_AGENT_V8_FLAGS ?? '');
 
 async function bundleEntry() {
   if (process.env.SPARKDEN_AGENT_LOADER === 'tsx') {

@@ -5,13 +5,15 @@
  * the peak RSS of its whole process tree (the bin and any child it spawns), sampled once the
  * readings flow. It runs once per loader and V8 setting: the TypeScript sources through tsx
  * (the bin's fallback, and all it ran before the bundle), then the esbuild bundle on plain
- * `node` (what the bin runs), each bare and with the systemd unit's flags. CPU is the tree's
- * user+system time in the window.
+ * `node` (what the bin runs), each bare and with the systemd unit's settings (its NODE_OPTIONS
+ * and the SPARKDEN_AGENT_V8_FLAGS the bin applies). CPU is the tree's user+system time in the
+ * window. Last, what those settings cost in speed: readings sealed and opened per second under
+ * them, against default V8 in the same run.
  *
  * `AGENT_RSS_EXTRA="<node flags>|<node flags>"` measures more settings on the bundle (flags go
  * on node's command line, so V8 flags that NODE_OPTIONS refuses can be tried too).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -25,15 +27,30 @@ const BIN = fileURLToPath(new URL('../bin/sparkden-agent.js', import.meta.url));
 const UNIT = fileURLToPath(new URL('../../deploy/systemd/sparkden-agent.service', import.meta.url));
 const TARGET_MB = 60;
 const WINDOW_MS = 5000;
-// The node flags the systemd unit runs the agent with, read from the unit so they never drift.
-const TUNED = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(readFileSync(UNIT, 'utf8'))?.[1] ?? '';
+// The node and V8 settings the systemd unit runs the agent with, read from the unit so they
+// never drift: NODE_OPTIONS, and the V8 flags NODE_OPTIONS refuses, which the bin applies.
+const UNIT_TEXT = readFileSync(UNIT, 'utf8');
+const TUNED = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(UNIT_TEXT)?.[1] ?? '';
+const TUNED_V8 = /^Environment="SPARKDEN_AGENT_V8_FLAGS=([^"]*)"$/m.exec(UNIT_TEXT)?.[1] ?? '';
+const SEAL_LOOP = fileURLToPath(new URL('./test-support/seal-loop.ts', import.meta.url));
+
+/** Node flags and the bin's V8 flags of one measured setting. */
+interface Setting {
+  flags: string;
+  v8: string;
+}
 
 /** `node <flags> sparkden-agent run --config <file>`, quiet, as its own process. */
-function spawnBin(configFile: string, flags: string, loader: 'bundle' | 'tsx') {
-  const args = [...flags.split(' ').filter(Boolean), BIN, 'run', '--config', configFile];
+function spawnBin(configFile: string, setting: Setting, loader: 'bundle' | 'tsx') {
+  const args = [...setting.flags.split(' ').filter(Boolean), BIN, 'run', '--config', configFile];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '', SPARKDEN_AGENT_LOADER: loader === 'tsx' ? 'tsx' : '' },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      SPARKDEN_AGENT_LOADER: loader === 'tsx' ? 'tsx' : '',
+      SPARKDEN_AGENT_V8_FLAGS: setting.v8,
+    },
   });
   const stderr: string[] = [];
   child.stderr.on('data', (d: Buffer) => stderr.push(d.toString('utf8')));
@@ -87,6 +104,20 @@ function treeCpuMs(pid: number): number {
   return (ticks.reduce((a, b) => a + b, 0) * 1000) / TICKS_PER_SECOND;
 }
 
+/** Readings sealed and opened per second by test-support/seal-loop.ts under a setting. */
+function sealRate(setting: Setting): number {
+  const args = [...setting.flags.split(' ').filter(Boolean), '--import', 'tsx', SEAL_LOOP];
+  const run = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', SEAL_LOOP_V8_FLAGS: setting.v8 },
+  });
+  if (run.status !== 0) {
+    throw new Error(`seal loop exited ${run.status}: ${run.stderr}`);
+  }
+
+  return (JSON.parse(run.stdout) as { readingsPerSecond: number }).readingsPerSecond;
+}
+
 interface Sample {
   rss: number;
   cpuMs: number;
@@ -128,9 +159,9 @@ try {
   });
   const stored = async () =>
     (await hub.pool.query<{ n: number }>('select count(*)::int as n from obs')).rows[0]?.n ?? 0;
-  const measureAgent = async (loader: 'bundle' | 'tsx', flags: string) => {
+  const measureAgent = async (loader: 'bundle' | 'tsx', setting: Setting) => {
     const before = await stored();
-    const agent = spawnBin(env.configFile, flags, loader);
+    const agent = spawnBin(env.configFile, setting, loader);
     try {
       await waitFor(async () => (await stored()) > before, 'readings at the hub');
     } catch (error) {
@@ -146,17 +177,25 @@ try {
     return { ...sample, rows: (await stored()) - before };
   };
   // The first bundled run builds dist/ when it is stale; measure only fresh starts.
-  await measureAgent('bundle', '');
+  const plain: Setting = { flags: '', v8: '' };
+  const unit: Setting = { flags: TUNED, v8: TUNED_V8 };
+  const unitLabel = `"${TUNED}" + SPARKDEN_AGENT_V8_FLAGS="${TUNED_V8}"`;
+  await measureAgent('bundle', plain);
   const extra = (process.env.AGENT_RSS_EXTRA ?? '').split('|').filter(Boolean);
   const runs = [
-    { label: 'tsx loader, default V8', ...(await measureAgent('tsx', '')) },
-    { label: `tsx loader, "${TUNED}"`, ...(await measureAgent('tsx', TUNED)) },
-    { label: 'bundle, default V8', ...(await measureAgent('bundle', '')) },
+    { label: 'tsx loader, default V8', ...(await measureAgent('tsx', plain)) },
+    { label: `tsx loader, ${unitLabel}`, ...(await measureAgent('tsx', unit)) },
+    { label: 'bundle, default V8', ...(await measureAgent('bundle', plain)) },
+    {
+      label: `bundle, "${TUNED}" only`,
+      ...(await measureAgent('bundle', { flags: TUNED, v8: '' })),
+    },
   ];
-  const tuned = { label: `bundle, "${TUNED}"`, ...(await measureAgent('bundle', TUNED)) };
+  const tuned = { label: `bundle, ${unitLabel}`, ...(await measureAgent('bundle', unit)) };
   runs.push(tuned);
   for (const options of extra) {
-    runs.push({ label: `bundle, "${options}"`, ...(await measureAgent('bundle', options)) });
+    const setting = { flags: options, v8: '' };
+    runs.push({ label: `bundle, "${options}"`, ...(await measureAgent('bundle', setting)) });
   }
   const idle = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 4000)'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
@@ -177,6 +216,18 @@ try {
   );
   const verdict = ours < TARGET_MB ? 'MET' : `NOT MET (${(ours - TARGET_MB).toFixed(1)} MB over)`;
   console.log(`agent RSS target (< ${TARGET_MB} MB, bundle, systemd flags): ${verdict}`);
+
+  // What the unit's V8 settings cost: the same seal-and-open loop under them and under
+  // default V8, beside what the five measured oximeters produce.
+  const sealUnit = sealRate(unit);
+  const sealPlain = sealRate(plain);
+  const produced = tuned.rows / ((WINDOW_MS + 5000) / 1000);
+  console.log(
+    `agent sealing (200-reading batches, seal + open): ours under the unit's settings ` +
+      `${Math.round(sealUnit)} readings/s, default V8 ${Math.round(sealPlain)} readings/s, ` +
+      `ratio ${(sealUnit / sealPlain).toFixed(2)}; headroom over the 5 oximeters' ` +
+      `~${produced.toFixed(0)} readings/s: ${Math.round(sealUnit / Math.max(produced, 1))}x`,
+  );
 } finally {
   await Promise.all(sims.map((s) => s.stop()));
   await hub.close();

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod-mini.js';
 
 /** [Bluetooth GSS: Glucose Measurement Context, Meal] */
 export const GLUCOSE_MEALS = [
@@ -37,7 +37,7 @@ export const GLUCOSE_MEDICATIONS = [
   'pre-mixed insulin',
 ] as const;
 
-const amount = z.number().finite().nonnegative();
+const amount = z.number().check(z.nonnegative());
 
 /**
  * Schema of what a Glucose Measurement Context (0x2A34) says about the glucose reading it
@@ -48,27 +48,27 @@ const amount = z.number().finite().nonnegative();
  * make an older hub refuse the reading.
  */
 export const glucoseContextSchema = z.object({
-  meal: z.enum(GLUCOSE_MEALS).optional(),
-  carbohydrate: z
-    .object({ meal: z.enum(CARBOHYDRATE_MEALS).optional(), grams: amount.optional() })
-    .optional(),
-  tester: z.enum(GLUCOSE_TESTERS).optional(),
-  health: z.enum(GLUCOSE_HEALTH).optional(),
+  meal: z.optional(z.enum(GLUCOSE_MEALS)),
+  carbohydrate: z.optional(
+    z.object({ meal: z.optional(z.enum(CARBOHYDRATE_MEALS)), grams: z.optional(amount) }),
+  ),
+  tester: z.optional(z.enum(GLUCOSE_TESTERS)),
+  health: z.optional(z.enum(GLUCOSE_HEALTH)),
   // [Bluetooth GSS: exercise duration u16 seconds, 0xFFFF = overrun; intensity u8 percent]
-  exercise: z
-    .object({
-      durationS: z.number().int().min(0).max(0xffff),
-      intensityPercent: z.number().int().min(0).max(100),
-    })
-    .optional(),
-  medication: z
-    .object({
-      kind: z.enum(GLUCOSE_MEDICATIONS).optional(),
-      mg: amount.optional(),
-      mL: amount.optional(),
-    })
-    .optional(),
-  hba1cPercent: z.number().finite().min(0).max(100).optional(),
+  exercise: z.optional(
+    z.object({
+      durationS: z.int().check(z.gte(0), z.lte(0xffff)),
+      intensityPercent: z.int().check(z.gte(0), z.lte(100)),
+    }),
+  ),
+  medication: z.optional(
+    z.object({
+      kind: z.optional(z.enum(GLUCOSE_MEDICATIONS)),
+      mg: z.optional(amount),
+      mL: z.optional(amount),
+    }),
+  ),
+  hba1cPercent: z.optional(z.number().check(z.gte(0), z.lte(100))),
 });
 
 /** The context of a glucose reading (meal, carbohydrate, tester, health, exercise, …). */

@@ -1,49 +1,48 @@
-import { z } from 'zod';
-
 import { ObservationError } from './errors.js';
 import { formatIssues, observationSchema } from './observation.js';
+import * as z from './zod-mini.js';
 
 const isoTime = z.iso.datetime({ offset: true });
-const agentId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a valid agent id');
+const count = z.int().check(z.nonnegative());
+const agentId = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a valid agent id'));
 // [W3C Trace Context: traceparent] carried inside the sealed body so a trace spans
 // agent → broker → ingest → alert → console without the broker seeing it.
-const traceparent = z
-  .string()
-  .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'not a W3C traceparent')
-  .optional();
+const traceparent = z.optional(
+  z.string().check(z.regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'not a W3C traceparent')),
+);
 
 /** `up/obs`: a batch of readings. `seq` increases per agent and names the batch in `down/ack`. */
 export const observationBatchSchema = z.object({
   agentId,
-  seq: z.number().int().nonnegative(),
+  seq: count,
   sentAt: isoTime,
-  observations: z.array(observationSchema).min(1).max(5000),
+  observations: z.array(observationSchema).check(z.minLength(1), z.maxLength(5000)),
   traceparent,
+});
+
+/** One alarm of an `up/alarm` message. */
+export const alarmItemSchema = z.object({
+  id: z.uuid(),
+  patient: z.string().check(z.minLength(1), z.maxLength(128)),
+  deviceId: z.string().check(z.minLength(1), z.maxLength(128)),
+  kind: z.enum(['device', 'local-threshold', 'device-status']),
+  severity: z.enum(['info', 'warning', 'urgent']),
+  code: z.string().check(z.minLength(1), z.maxLength(64)),
+  /** Machine-readable reason, never free text from the patient. */
+  reason: z.string().check(z.minLength(1), z.maxLength(256)),
+  observationId: z.optional(z.uuid()),
+  raisedAt: isoTime,
 });
 
 /** `up/alarm`: a device or local alarm, sent before any queued batch. */
 export const alarmSchema = z.object({
   agentId,
-  seq: z.number().int().nonnegative(),
+  seq: count,
   sentAt: isoTime,
   traceparent,
-  alarms: z
-    .array(
-      z.object({
-        id: z.uuid(),
-        patient: z.string().min(1).max(128),
-        deviceId: z.string().min(1).max(128),
-        kind: z.enum(['device', 'local-threshold', 'device-status']),
-        severity: z.enum(['info', 'warning', 'urgent']),
-        code: z.string().min(1).max(64),
-        /** Machine-readable reason, never free text from the patient. */
-        reason: z.string().min(1).max(256),
-        observationId: z.uuid().optional(),
-        raisedAt: isoTime,
-      }),
-    )
-    .min(1)
-    .max(1000),
+  alarms: z.array(alarmItemSchema).check(z.minLength(1), z.maxLength(1000)),
 });
 
 /** `up/status`: the retained heartbeat. */
@@ -51,12 +50,12 @@ export const agentStatusSchema = z.object({
   agentId,
   state: z.enum(['online', 'offline', 'revoked', 'degraded']),
   sentAt: isoTime,
-  version: z.string().max(64),
+  version: z.string().check(z.maxLength(64)),
   queue: z.object({
-    depth: z.number().int().nonnegative(),
-    bytes: z.number().int().nonnegative(),
-    oldestAgeMs: z.number().int().nonnegative(),
-    alarms: z.number().int().nonnegative(),
+    depth: count,
+    bytes: count,
+    oldestAgeMs: count,
+    alarms: count,
   }),
   devices: z
     .array(
@@ -64,30 +63,30 @@ export const agentStatusSchema = z.object({
         id: z.string(),
         driver: z.string(),
         state: z.enum(['connected', 'connecting', 'disconnected', 'error', 'disabled']),
-        lastReadingAt: isoTime.optional(),
-        error: z.string().max(256).optional(),
+        lastReadingAt: z.optional(isoTime),
+        error: z.optional(z.string().check(z.maxLength(256))),
       }),
     )
-    .max(256),
-  configVersion: z.number().int().nonnegative().optional(),
+    .check(z.maxLength(256)),
+  configVersion: z.optional(count),
 });
 
 /** `down/ack`: sent by the hub only after the batch is committed. */
 export const ackSchema = z.object({
-  seq: z.number().int().nonnegative(),
+  seq: count,
   kind: z.enum(['obs', 'alarm']),
   /** Rows newly stored. */
-  stored: z.number().int().nonnegative(),
+  stored: count,
   /** Rows already present (a resend). */
-  duplicates: z.number().int().nonnegative(),
+  duplicates: count,
   /** Observation ids rejected as invalid; never retried. */
-  rejected: z.array(z.object({ id: z.string(), reason: z.string() })).default([]),
+  rejected: z._default(z.array(z.object({ id: z.string(), reason: z.string() })), []),
   hubTime: isoTime,
 });
 
 /** `down/config`: retained, hub-pushed configuration; the agent answers in its status. */
 export const agentConfigPushSchema = z.object({
-  version: z.number().int().nonnegative(),
+  version: count,
   issuedAt: isoTime,
   config: z.record(z.string(), z.unknown()),
 });

@@ -1,5 +1,4 @@
 import { v7 as uuidv7 } from 'uuid';
-import { z } from 'zod';
 
 import {
   BP_COMPONENTS,
@@ -15,29 +14,31 @@ import {
 } from './codes.js';
 import { ObservationError } from './errors.js';
 import { glucoseContextSchema, type GlucoseContext } from './glucose-context.js';
+import * as z from './zod-mini.js';
 
 const vitalCode = z.enum(VITAL_CODE_KEYS as [VitalCode, ...VitalCode[]]);
 const isoTime = z.iso.datetime({ offset: true });
 
 /** Schema of the device that produced a reading. */
 export const deviceRefSchema = z.object({
-  id: z.string().min(1).max(128),
-  model: z.string().max(128).optional(),
-  serial: z.string().max(128).optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  model: z.optional(z.string().check(z.maxLength(128))),
+  serial: z.optional(z.string().check(z.maxLength(128))),
   transport: z.enum(TRANSPORTS),
 });
 
 const measured = {
-  value: z.number().finite().optional(),
-  unit: z.string().min(1).max(32).optional(),
-  dataAbsentReason: z.enum(DATA_ABSENT_REASONS).optional(),
+  value: z.optional(z.number()),
+  unit: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
+  dataAbsentReason: z.optional(z.enum(DATA_ABSENT_REASONS)),
 };
+const mdc = z.optional(z.int().check(z.nonnegative()));
 
 /** Schema of one component of a panel (blood pressure systolic/diastolic/mean). */
 export const componentSchema = z.object({
   code: vitalCode,
-  loinc: z.string().min(1),
-  mdc: z.number().int().nonnegative().optional(),
+  loinc: z.string().check(z.minLength(1)),
+  mdc,
   ...measured,
 });
 
@@ -48,27 +49,29 @@ export const componentSchema = z.object({
 export const observationSchema = z
   .object({
     id: z.uuid(),
-    patient: z.string().min(1).max(128),
+    patient: z.string().check(z.minLength(1), z.maxLength(128)),
     device: deviceRefSchema,
     code: vitalCode,
-    loinc: z.string().min(1),
-    mdc: z.number().int().nonnegative().optional(),
+    loinc: z.string().check(z.minLength(1)),
+    mdc,
     ...measured,
-    components: z.array(componentSchema).min(1).max(8).optional(),
+    components: z.optional(z.array(componentSchema).check(z.minLength(1), z.maxLength(8))),
     effectiveAt: isoTime,
-    deviceTime: isoTime.optional(),
+    deviceTime: z.optional(isoTime),
     receivedAt: isoTime,
     status: z.enum(['final', 'preliminary', 'amended', 'entered-in-error']),
-    quality: z.array(z.enum(QUALITY_FLAGS)).max(16).default([]),
-    interpretation: z.array(z.string().min(1).max(8)).max(8).optional(),
+    quality: z._default(z.array(z.enum(QUALITY_FLAGS)).check(z.maxLength(16)), []),
+    interpretation: z.optional(
+      z.array(z.string().check(z.minLength(1), z.maxLength(8))).check(z.maxLength(8)),
+    ),
     /** What the device said about the circumstances; glucose only, absent on older agents. */
-    context: glucoseContextSchema.optional(),
+    context: z.optional(glucoseContextSchema),
   })
-  .superRefine(checkShape);
+  .check(z.superRefine(checkShape));
 
 function checkShape(
   o: z.infer<typeof componentSchema> & Partial<ObservationShape>,
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ) {
   const info: VitalCodeInfo = VITAL_CODES[o.code];
   if (!allowedLoincs(o.code, o.unit).includes(o.loinc)) {
@@ -134,7 +137,7 @@ function allowedLoincs(code: VitalCode, unit: string | undefined): string[] {
 function checkComponent(
   c: z.infer<typeof componentSchema>,
   path: (string | number)[],
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ) {
   if (!(BP_COMPONENTS as readonly string[]).includes(c.code)) {
     ctx.addIssue({ code: 'custom', path: [...path, 'code'], message: 'not a panel component' });
@@ -175,8 +178,11 @@ export type ObservationComponent = z.infer<typeof componentSchema>;
 /** The device that produced a reading. */
 export type DeviceRef = z.infer<typeof deviceRefSchema>;
 
-/** Formats zod issues as `path: reason`, the path dotted (`components.0.unit`). */
-export function formatIssues(error: z.ZodError, prefix = ''): string[] {
+/**
+ * Formats zod issues as `path: reason`, the path dotted (`components.0.unit`). Takes the error
+ * of a zod/mini schema (these) or of a classic zod one, which extends it.
+ */
+export function formatIssues(error: z.core.$ZodError, prefix = ''): string[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
 

@@ -1,4 +1,5 @@
 import {
+  alarmItemSchema,
   alarmSchema,
   observationBatchSchema,
   parseObservation,
@@ -22,11 +23,15 @@ export interface SortedBatch<T> {
   rejected: Rejection[];
 }
 
-const obsShell = observationBatchSchema.extend({
+// The frames' own fields as protocol checks them, their items left to be sorted one by one.
+const obsShell = z.object({
+  ...observationBatchSchema.shape,
   observations: z.array(z.unknown()).min(1).max(5000),
 });
-const alarmShell = alarmSchema.extend({ alarms: z.array(z.unknown()).min(1).max(1000) });
-const alarmItem = alarmSchema.shape.alarms.element;
+const alarmShell = z.object({
+  ...alarmSchema.shape,
+  alarms: z.array(z.unknown()).min(1).max(1000),
+});
 
 function idOf(item: unknown, index: number): string {
   const id = (item as { id?: unknown } | null)?.id;
@@ -75,7 +80,7 @@ export function sortAlarmBatch(
   }
 
   const { valid, rejected } = sort(shell.data.alarms, (item) => {
-    const r = alarmItem.safeParse(item);
+    const r = alarmItemSchema.safeParse(item);
     if (!r.success) {
       throw new ObservationError(
         'INVALID',

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 
-import { SerialPort } from 'serialport';
+import { autoDetect } from '@serialport/bindings-cpp';
+import { SerialPortStream } from '@serialport/stream';
 
 import { computeBackoff } from '../backoff.js';
 import { DriverError } from '../errors.js';
@@ -9,8 +10,19 @@ import type { DeviceSource, DeviceSourceEvents, DeviceSpec, DeviceState } from '
 import { SerialFrameReader } from './frame-reader.js';
 import type { SerialProtocol } from './serial-protocol.js';
 
+// The binding of this platform, detected on first use. The port stream and the binding are
+// taken from serialport's own packages: its `serialport` meta-package also loads ten parsers
+// and a mock binding, which an agent never uses (edge-agent/src/agent-rss.bench.ts).
+let binding: ReturnType<typeof autoDetect> | undefined;
+
+function portBinding(): ReturnType<typeof autoDetect> {
+  binding ??= autoDetect();
+
+  return binding;
+}
+
 /**
- * A serial device through `serialport`: opens the port with the protocol's line settings,
+ * A serial device through serialport (`@serialport/stream` over `@serialport/bindings-cpp`): opens the port with the protocol's line settings,
  * sends its start command and keep-alives, turns bytes into readings and reopens the port
  * with backoff when it goes away. Errors are emitted only when someone listens.
  *
@@ -25,7 +37,7 @@ export class SerialSource extends EventEmitter<DeviceSourceEvents> implements De
   readonly spec: DeviceSpec;
   readonly protocol: SerialProtocol;
   #state: DeviceState = 'disconnected';
-  #port: SerialPort | undefined;
+  #port: SerialPortStream | undefined;
   #reader: SerialFrameReader;
   #throttle: ReadingThrottle;
   #attempt = 0;
@@ -74,7 +86,8 @@ export class SerialSource extends EventEmitter<DeviceSourceEvents> implements De
 
   async #open(): Promise<void> {
     const { settings } = this.protocol;
-    const port = new SerialPort({
+    const port = new SerialPortStream({
+      binding: portBinding(),
       path: this.spec.path!,
       baudRate: this.spec.baudRate ?? settings.baudRate,
       dataBits: settings.dataBits,
@@ -107,7 +120,7 @@ export class SerialSource extends EventEmitter<DeviceSourceEvents> implements De
     this.#setState('connected');
   }
 
-  #sendStart(port: SerialPort): void {
+  #sendStart(port: SerialPortStream): void {
     const { startCommand, keepAlive } = this.protocol;
     if (startCommand) {
       port.write(Buffer.from(startCommand));
@@ -133,7 +146,7 @@ export class SerialSource extends EventEmitter<DeviceSourceEvents> implements De
     }
   }
 
-  #onClose(port: SerialPort): void {
+  #onClose(port: SerialPortStream): void {
     clearInterval(this.#keepAliveTimer);
     if (this.#port !== port) {
       return;

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
 import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import type { z } from 'zod';
 
 import { AgentError, ConfigError, type ConfigIssue } from '../errors.js';
+import type * as z from '../zod-mini.js';
 import { agentConfigSchema, type AgentConfig } from './schema.js';
 
 type Path = readonly PropertyKey[];
@@ -69,7 +69,7 @@ export function showConfigPath(input: unknown, path: Path): string {
   return shown;
 }
 
-function toIssues(doc: Document, lines: LineCounter, error: z.ZodError): ConfigIssue[] {
+function toIssues(doc: Document, lines: LineCounter, error: z.core.$ZodError): ConfigIssue[] {
   const input: unknown = doc.toJS();
 
   return error.issues.map((issue) => {

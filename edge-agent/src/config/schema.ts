@@ -1,7 +1,6 @@
-import { z } from 'zod';
-
 import { LOCAL_ALARM_CODES } from '../alarms/alarm-values.js';
 import { isLoopbackHost } from '../loopback.js';
+import * as z from '../zod-mini.js';
 import { devicesSchema, idSchema, type DeviceConfig } from './device-schema.js';
 
 export {
@@ -11,9 +10,11 @@ export {
   type DeviceConfig,
 } from './device-schema.js';
 
+const positiveInt = z.int().check(z.positive());
+
 const backoff = z.strictObject({
-  minMs: z.number().int().positive().default(500),
-  maxMs: z.number().int().positive().default(60_000),
+  minMs: z._default(positiveInt, 500),
+  maxMs: z._default(positiveInt, 60_000),
 });
 
 const alarmCode = z.enum(LOCAL_ALARM_CODES, {
@@ -62,117 +63,112 @@ export function patientForSubject(
 export const alarmRuleSchema = z
   .strictObject({
     /** A stable alarm code sent to the hub: `SPO2_LOW`. */
-    name: z.string().regex(/^[A-Z0-9_]{1,64}$/, 'upper-case letters, digits and _'),
+    name: z.string().check(z.regex(/^[A-Z0-9_]{1,64}$/, 'upper-case letters, digits and _')),
     /** The vital compared; thresholds are in its preferred UCUM unit (mm[Hg], Cel, kg, mg/dL). */
     code: alarmCode,
-    below: z.number().optional(),
-    above: z.number().optional(),
+    below: z.optional(z.number()),
+    above: z.optional(z.number()),
     /** The breach must last this long before the alarm is raised (0: at once). */
-    forSeconds: z.number().nonnegative().default(0),
-    severity: z.enum(['warning', 'urgent']).default('urgent'),
+    forSeconds: z._default(z.number().check(z.nonnegative()), 0),
+    severity: z._default(z.enum(['warning', 'urgent']), 'urgent'),
     /** Limit to some devices (default all). */
-    devices: z.array(idSchema).optional(),
+    devices: z.optional(z.array(idSchema)),
   })
-  .refine((r) => r.below !== undefined || r.above !== undefined, {
-    message: 'needs "below" or "above"',
-    path: ['below'],
-  });
+  .check(
+    z.refine((r) => r.below !== undefined || r.above !== undefined, {
+      message: 'needs "below" or "above"',
+      path: ['below'],
+    }),
+  );
 
 /** What the agent does when the queue passes its bounds. Alarms are never dropped. */
 export const OVERFLOW_POLICIES = ['drop-oldest', 'drop-newest'] as const;
 
 /** The whole agent config file. */
 export const agentConfigSchema = z.strictObject({
-  stateDir: z.string().min(1),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  hub: z
-    .strictObject({
+  stateDir: z.string().check(z.minLength(1)),
+  logLevel: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), 'info'),
+  hub: z._default(
+    z.strictObject({
       /** The hub's HTTPS base URL, for enrollment (`http://` only on loopback). */
-      url: z
-        .url()
-        .refine((u) => {
-          const { protocol, hostname } = new URL(u);
+      url: z.optional(
+        z.url().check(
+          z.refine((u) => {
+            const { protocol, hostname } = new URL(u);
 
-          return protocol === 'https:' || (protocol === 'http:' && isLoopbackHost(hostname));
-        }, 'must be https:// (http:// only to loopback, for development)')
-        .optional(),
+            return protocol === 'https:' || (protocol === 'http:' && isLoopbackHost(hostname));
+          }, 'must be https:// (http:// only to loopback, for development)'),
+        ),
+      ),
       /** Overrides the broker URL the hub gave at enrollment (`mqtt://` only on loopback). */
-      mqttUrl: z
-        .string()
-        .regex(/^mqtts?:\/\/[^/]+$/, 'mqtt://host:port or mqtts://host:port')
-        .optional(),
-    })
-    .default({}),
-  queue: z
-    .strictObject({
+      mqttUrl: z.optional(
+        z.string().check(z.regex(/^mqtts?:\/\/[^/]+$/, 'mqtt://host:port or mqtts://host:port')),
+      ),
+    }),
+    {},
+  ),
+  queue: z._default(
+    z.strictObject({
       /** Sealed bytes kept at most; past it the overflow policy applies. */
-      maxBytes: z
-        .number()
-        .int()
-        .positive()
-        .default(256 * 1024 * 1024),
+      maxBytes: z._default(positiveInt, 256 * 1024 * 1024),
       /** Readings older than this are dropped (alarms are kept). */
-      maxAgeHours: z
-        .number()
-        .positive()
-        .default(24 * 7),
-      overflow: z.enum(OVERFLOW_POLICIES).default('drop-oldest'),
+      maxAgeHours: z._default(z.number().check(z.positive()), 24 * 7),
+      overflow: z._default(z.enum(OVERFLOW_POLICIES), 'drop-oldest'),
       /** Hard cap of the queue file in SQLite pages; past it writes fail as a full disk. */
-      maxPages: z.number().int().positive().optional(),
+      maxPages: z.optional(positiveInt),
       /** Readings are committed together at most this often (group commit). */
-      flushMs: z.number().int().min(0).max(5000).default(20),
-    })
-    .default({
+      flushMs: z._default(z.int().check(z.gte(0), z.lte(5000)), 20),
+    }),
+    {
       maxBytes: 256 * 1024 * 1024,
       maxAgeHours: 24 * 7,
       overflow: 'drop-oldest',
       flushMs: 20,
-    }),
-  uplink: z
-    .strictObject({
-      heartbeatSeconds: z.number().positive().default(30),
-      ackTimeoutSeconds: z.number().positive().default(30),
-      maxBatch: z.number().int().min(1).max(5000).default(5000),
+    },
+  ),
+  uplink: z._default(
+    z.strictObject({
+      heartbeatSeconds: z._default(z.number().check(z.positive()), 30),
+      ackTimeoutSeconds: z._default(z.number().check(z.positive()), 30),
+      maxBatch: z._default(z.int().check(z.gte(1), z.lte(5000)), 5000),
       /**
        * The broker's largest packet (EMQX defaults to 1 MiB); batches stay within it.
        * [MQTT 3.1.1 §2.2.3: at most 268 435 455 bytes]
        */
-      maxPacketBytes: z
-        .number()
-        .int()
-        .min(64 * 1024)
-        .max(268_435_455)
-        .default(1024 * 1024),
-      backoff: backoff.default({ minMs: 500, maxMs: 60_000 }),
-    })
-    .default({
+      maxPacketBytes: z._default(z.int().check(z.gte(64 * 1024), z.lte(268_435_455)), 1024 * 1024),
+      backoff: z._default(backoff, { minMs: 500, maxMs: 60_000 }),
+    }),
+    {
       heartbeatSeconds: 30,
       ackTimeoutSeconds: 30,
       maxBatch: 5000,
       maxPacketBytes: 1024 * 1024,
       backoff: { minMs: 500, maxMs: 60_000 },
-    }),
-  devices: devicesSchema.default([]),
-  alarms: z.array(alarmRuleSchema).default([]),
-  localAlarm: z
-    .strictObject({
+    },
+  ),
+  devices: z._default(devicesSchema, []),
+  alarms: z._default(z.array(alarmRuleSchema), []),
+  localAlarm: z._default(
+    z.strictObject({
       /** POSTed the alarm JSON while the hub is unreachable. Keep it on the local network. */
-      webhook: z.url().optional(),
+      webhook: z.optional(z.url()),
       /**
        * `[program, ...args]`, run with the alarm JSON on stdin (see `runAlarmCommand`). The
        * program is an absolute path; arguments are fixed here, never built from an alarm.
        */
-      command: z
-        .array(z.string().min(1).max(4096))
-        .min(1)
-        .max(64)
-        .refine((argv) => argv[0]?.startsWith('/') === true, {
-          message: 'the program (first item) must be an absolute path',
-          path: [0],
-        })
-        .optional(),
-    })
-    .default({}),
+      command: z.optional(
+        z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(
+          z.minLength(1),
+          z.maxLength(64),
+          z.refine((argv) => argv[0]?.startsWith('/') === true, {
+            message: 'the program (first item) must be an absolute path',
+            path: [0],
+          }),
+        ),
+      ),
+    }),
+    {},
+  ),
 });
 
 /** An agent config as written (before defaults). */
@@ -183,16 +179,16 @@ export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type AlarmRule = z.infer<typeof alarmRuleSchema>;
 
 /** The sections the hub may replace over `down/config`. */
-export const pushableConfigSchema = agentConfigSchema
-  .pick({
+export const pushableConfigSchema = z.partial(
+  z.pick(agentConfigSchema, {
     devices: true,
     alarms: true,
     queue: true,
     uplink: true,
     localAlarm: true,
     logLevel: true,
-  })
-  .partial();
+  }),
+);
 
 /** The sections of a hub push, validated; sections the hub did not send stay absent. */
 export type PushedConfig = z.infer<typeof pushableConfigSchema>;

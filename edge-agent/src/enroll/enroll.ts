@@ -3,12 +3,12 @@ import { join } from 'node:path';
 
 import * as x509 from '@peculiar/x509';
 import { generateSealingKeyPair } from '@sparkden/protocol';
-import { z } from 'zod';
 
 import { AgentError } from '../errors.js';
 import { isLoopbackHost } from '../loopback.js';
 import { STATE_FILES, ensureStateDir, writeFileAtomic, type Identity } from '../state-dir.js';
 import { AGENT_VERSION } from '../version.js';
+import * as z from '../zod-mini.js';
 
 /** Options of {@link enrollAgent}. */
 export interface EnrollOptions {
@@ -47,14 +47,15 @@ export function enrollmentUrl(hub: string): URL {
   return new URL('/api/fleet/enroll', base);
 }
 
+const pem = z.string().check(z.includes('BEGIN CERTIFICATE'));
 const answerSchema = z.object({
-  agentId: z.string().min(1).max(64),
-  certificatePem: z.string().includes('BEGIN CERTIFICATE'),
-  caPem: z.string().includes('BEGIN CERTIFICATE'),
-  hubSealingPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url of 32 bytes'),
-  keyId: z.number().int().nonnegative(),
-  mqttUrl: z.string().regex(/^mqtts?:\/\//),
-  config: z.record(z.string(), z.unknown()).optional(),
+  agentId: z.string().check(z.minLength(1), z.maxLength(64)),
+  certificatePem: pem,
+  caPem: pem,
+  hubSealingPublicKey: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'base64url of 32 bytes')),
+  keyId: z.int().check(z.nonnegative()),
+  mqttUrl: z.string().check(z.regex(/^mqtts?:\/\//)),
+  config: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** What the hub answered, as stored. */

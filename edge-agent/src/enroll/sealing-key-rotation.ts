@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 
-import { z } from 'zod';
-
 import { STATE_FILES, writeFileAtomic, type Credentials, type Identity } from '../state-dir.js';
+import * as z from '../zod-mini.js';
 
 /** The config field a hub key rotation travels in (`down/config`, sealed under the old key). */
 export const SEALING_KEY_FIELD = 'sealingKey';
@@ -11,8 +10,8 @@ export const SEALING_KEY_FIELD = 'sealingKey';
 const KEEP_PREVIOUS = 2;
 
 const sealingKeyPushSchema = z.object({
-  keyId: z.number().int().min(1).max(0xffffffff),
-  hubPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url of 32 bytes'),
+  keyId: z.int().check(z.gte(1), z.lte(0xffffffff)),
+  hubPublicKey: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'base64url of 32 bytes')),
 });
 
 /** A new sealing key the hub asks for: its id and the hub's public key of that version. */
@@ -22,7 +21,7 @@ export type SealingKeyPush = z.infer<typeof sealingKeyPushSchema>;
  * Splits a pushed config into the rotation request (if any) and the rest, which the agent
  * validates and applies as usual.
  *
- * @throws {z.ZodError} when the rotation field is malformed.
+ * @throws {z.core.$ZodError} when the rotation field is malformed.
  * @example
  * ```ts
  * const { sealingKey, rest } = splitSealingKey(push.config);
