@@ -26,12 +26,12 @@ const BUILD_INPUTS = [
   '../package-lock.json',
 ];
 
-// Native addons stay outside the bundle, loaded from node_modules as before; noble is also
+// Native addons stay outside the bundle, loaded from node_modules as before (serialport's
+// port stream with its binding, which finds its addon from its own folder); noble is also
 // imported through a variable, so only a BLE device loads it. bufferutil and utf-8-validate
 // are optional addons of ws (mqtt's WebSocket transport), required inside a try.
 const EXTERNAL = [
   'better-sqlite3',
-  'serialport',
   '@serialport/bindings-cpp',
   '@serialport/stream',
   '@abandonware/noble',

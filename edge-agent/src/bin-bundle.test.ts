@@ -22,7 +22,7 @@ const REFUSE_TSX = `export async function resolve(specifier, context, next) {
 const REGISTER = `import { register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(REFUSE_TSX)}));`;
 
-function statusWithoutTsx(loader: string) {
+function statusWithoutTsx(loader: string, v8Flags = '') {
   const dir = mkdtempSync(join(tmpdir(), 'sd-bin-'));
   try {
     const hook = `data:text/javascript,${encodeURIComponent(REGISTER)}`;
@@ -30,7 +30,7 @@ function statusWithoutTsx(loader: string) {
 
     return spawnSync(process.execPath, args, {
       encoding: 'utf8',
-      env: { ...process.env, SPARKDEN_AGENT_LOADER: loader },
+      env: { ...process.env, SPARKDEN_AGENT_LOADER: loader, SPARKDEN_AGENT_V8_FLAGS: v8Flags },
       timeout: 120_000,
     });
   } finally {
@@ -43,7 +43,7 @@ interface Metafile {
     string,
     {
       entryPoint?: string;
-      inputs: Record<string, unknown>;
+      inputs: Record<string, { bytesInOutput: number }>;
       imports: { path: string; kind: string }[];
     }
   >;
@@ -117,6 +117,51 @@ test('run loads neither enrollment, decode, simulate nor the BLE library', () =>
     inputs.some((i) => i.includes('@peculiar/x509')),
     'enrollment code is loaded by run',
   );
+});
+
+test('run loads no classic zod and no serialport meta-package (the small-box budget)', () => {
+  statusWithoutTsx('');
+  const { meta } = currentBuild();
+
+  const chunks = runChunks(meta);
+  // What ends up in the chunks: an input tree-shaken to nothing (zod's locale index) is not.
+  const inputs = [...chunks].flatMap((c) =>
+    Object.entries(meta.outputs[c]?.inputs ?? {})
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([path]) => path),
+  );
+  const imports = [...chunks].flatMap((c) => meta.outputs[c]?.imports.map((i) => i.path) ?? []);
+
+  assert.ok(
+    inputs.some((i) => i.includes('node_modules/zod/v4/mini')),
+    'zod/mini is bundled',
+  );
+  assert.not.ok(inputs.some((i) => i.includes('node_modules/zod/v4/classic')));
+  assert.not.ok(inputs.some((i) => /node_modules\/zod\/v4\/locales\/(?!en\.)/.test(i)));
+  assert.ok(imports.includes('@serialport/stream'), imports.join(', '));
+  assert.not.ok(imports.includes('serialport'));
+});
+
+test("the unit's SPARKDEN_AGENT_V8_FLAGS are applied and the agent runs under them", () => {
+  const unit = readFileSync(join(ROOT, '../deploy/systemd/sparkden-agent.service'), 'utf8');
+  const flags = /^Environment="SPARKDEN_AGENT_V8_FLAGS=([^"]*)"$/m.exec(unit)?.[1];
+
+  assert.ok(flags?.includes('--max-opt=1'), 'the unit sets the V8 flags');
+  const result = statusWithoutTsx('', flags);
+
+  assert.is(result.status, 69, result.stderr);
+  assert.match(result.stderr, 'no status yet');
+});
+
+test('a V8 flag outside the allowed few stops the bin, named, before anything runs', () => {
+  for (const bad of ['--max-opt=7', '--allow-natives-syntax', '--max-opt=1 --jitless']) {
+    const result = statusWithoutTsx('', bad);
+
+    assert.is(result.status, 2, result.stderr);
+    const named = bad.split(' ').find((f) => f !== '--max-opt=1') ?? bad;
+    assert.match(result.stderr, `SPARKDEN_AGENT_V8_FLAGS: "${named}" is not one of`);
+    assert.not.match(result.stderr, 'no status yet');
+  }
 });
 
 test.run();

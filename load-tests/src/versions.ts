@@ -29,7 +29,7 @@ const PEERS: Record<string, Probe[]> = {
   'gateway/src/fhir.bench.ts': [PG, pkg('hono'), pkg('@hono/node-server'), pkg('autocannon')],
   'gateway/src/billing/x12/remit-835.bench.ts': [pkg('node-x12')],
   'edge-agent/src/queue.bench.ts': [pkg('better-sqlite3'), pkg('@noble/ciphers')],
-  'edge-agent/src/agent-rss.bench.ts': [pkg('serialport')],
+  'edge-agent/src/agent-rss.bench.ts': [pkg('@serialport/stream')],
   'sfu/src/consumers.bench.ts': [pkg('mediasoup')],
   'load-tests/src/mqtt-ingest.bench.ts': [{ kind: 'mosquitto' }, PG, pkg('aedes'), pkg('mqtt')],
   'load-tests/src/console-fanout.bench.ts': [PG, pkg('socket.io'), pkg('socket.io-client')],

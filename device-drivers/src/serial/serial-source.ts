@@ -1,29 +1,18 @@
 import { EventEmitter } from 'node:events';
 
-import { autoDetect } from '@serialport/bindings-cpp';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 
 import { computeBackoff } from '../backoff.js';
 import { DriverError } from '../errors.js';
 import { ReadingThrottle } from '../reading-throttle.js';
 import type { DeviceSource, DeviceSourceEvents, DeviceSpec, DeviceState } from '../types.js';
 import { SerialFrameReader } from './frame-reader.js';
+import { createPortStream } from './port-stream.js';
 import type { SerialProtocol } from './serial-protocol.js';
 
-// The binding of this platform, detected on first use. The port stream and the binding are
-// taken from serialport's own packages: its `serialport` meta-package also loads ten parsers
-// and a mock binding, which an agent never uses (edge-agent/src/agent-rss.bench.ts).
-let binding: ReturnType<typeof autoDetect> | undefined;
-
-function portBinding(): ReturnType<typeof autoDetect> {
-  binding ??= autoDetect();
-
-  return binding;
-}
-
 /**
- * A serial device through serialport (`@serialport/stream` over `@serialport/bindings-cpp`): opens the port with the protocol's line settings,
- * sends its start command and keep-alives, turns bytes into readings and reopens the port
+ * A serial device through serialport's port stream: opens the port with the protocol's line
+ * settings, sends its start command and keep-alives, turns bytes into readings and reopens the port
  * with backoff when it goes away. Errors are emitted only when someone listens.
  *
  * @example
@@ -86,8 +75,7 @@ export class SerialSource extends EventEmitter<DeviceSourceEvents> implements De
 
   async #open(): Promise<void> {
     const { settings } = this.protocol;
-    const port = new SerialPortStream({
-      binding: portBinding(),
+    const port = createPortStream({
       path: this.spec.path!,
       baudRate: this.spec.baudRate ?? settings.baudRate,
       dataBits: settings.dataBits,

@@ -1,6 +1,5 @@
-import { SerialPort } from 'serialport';
-
 import { CONTEC_V46_START } from '../serial/contec-v46-commands.js';
+import { createPortStream } from '../serial/port-stream.js';
 import { SERIAL_PROTOCOLS } from '../serial/protocols.js';
 import type { SerialDriverName } from '../types.js';
 import { noninFrameFor } from './nonin-frames.js';
@@ -66,7 +65,7 @@ export async function startSerialSimulator(
 
   const pair = await createPtyPair();
   const { settings } = SERIAL_PROTOCOLS[options.driver];
-  const port = new SerialPort({ path: pair.devicePath, ...settings, autoOpen: false });
+  const port = createPortStream({ path: pair.devicePath, ...settings, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   const started = Date.now();
   let lastCommandAt = model.needsStart ? -Infinity : Infinity;
