@@ -30,6 +30,7 @@ import { seedDemo, type DemoUser, type SeedDemoOptions } from './demo.js';
 import { BulkExporter } from './fhir/bulk-export.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { resealStale } from './fhir/rekey.js';
+import { sealClearIdentifying } from './fhir/seal-clear-fields.js';
 import { FhirRepository } from './fhir/repository.js';
 import { fhirRoutes } from './fhir/routes/index.js';
 import { clinicalMigrations } from './fhir/schema.js';
@@ -202,6 +203,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await runMigrations(db, { schema: 'audit', migrations: auditMigrations });
       await runMigrations(db, { schema: 'auth', migrations: authMigrations });
       await runMigrations(db, { schema: 'clinical', migrations: clinicalMigrations });
+      const sealedNow = await sealClearIdentifying(db, cipher);
+      if (sealedNow > 0) {
+        logger.info({ rows: sealedNow }, 'identifying fields stored in clear were sealed');
+      }
       await exporter.purgeExpired();
     },
     mount(path, subApp) {

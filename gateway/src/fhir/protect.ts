@@ -19,7 +19,8 @@ export function isPersonType(type: string): boolean {
 
 /**
  * Moves a person resource's identifying fields (names, birth date, identifiers, telecom,
- * address) into one AES-256-GCM sealed value bound to the resource's type and id.
+ * address, photo, contacts) into one AES-256-GCM sealed value bound to the resource's type
+ * and id.
  *
  * @example
  * ```ts

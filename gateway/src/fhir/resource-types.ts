@@ -65,8 +65,20 @@ export const FINANCIAL_TYPES: readonly ResourceType[] = [
 /** Types whose top-level identifying fields are encrypted at rest. */
 export const PERSON_TYPES: readonly ResourceType[] = ['Patient', 'Practitioner'];
 
-/** The identifying top-level fields of a person resource. */
-export const IDENTIFYING_FIELDS = ['name', 'birthDate', 'identifier', 'telecom', 'address'];
+/**
+ * The identifying top-level fields of a person resource: [HIPAA 164.514(b)(2)] names, dates,
+ * identifiers, phone and email, addresses and full-face photographs, and a patient's contacts
+ * (relatives and guardians, with their own names, phones and addresses).
+ */
+export const IDENTIFYING_FIELDS = [
+  'name',
+  'birthDate',
+  'identifier',
+  'telecom',
+  'address',
+  'photo',
+  'contact',
+];
 
 // [FHIR R4 CompartmentDefinition patient] the element that names the patient, per type.
 const PATIENT_PATHS: Partial<Record<ResourceType, string>> = {
