@@ -67,6 +67,25 @@ test('a CodeableConcept with a required binding needs one coding from the value 
   assert.equal(invalidAt(allergy('active')), []);
 });
 
+test('a required-bound CodeableConcept with text and no coding is refused, saying so', () => {
+  const allergy: Resource = {
+    resourceType: 'AllergyIntolerance',
+    patient: P,
+    clinicalStatus: { text: 'active' },
+  };
+  let diagnostics = '';
+  try {
+    validate(allergy);
+  } catch (error) {
+    diagnostics = ((error as GatewayError).issues ?? []).map((i) => i.diagnostics).join('; ');
+  }
+
+  assert.equal(invalidAt(allergy), ['AllergyIntolerance.clinicalStatus']);
+  assert.match(diagnostics, 'AllergyIntolerance.clinicalStatus has no coding from the required');
+  // An element without a required binding may still be text alone (Observation.code here).
+  assert.equal(invalidAt(observation({})), []);
+});
+
 test('valid codes pass', () => {
   assert.equal(invalidAt(observation({ valueQuantity: { value: 600, comparator: '>' } })), []);
   assert.equal(

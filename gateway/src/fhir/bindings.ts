@@ -111,8 +111,8 @@ function inSet(codes: Codes, coding: Coding): boolean {
 }
 
 // Whether one value of a required-bound element is in its value set. A CodeableConcept
-// passes when one of its codings is in it.
-// NOTE: a CodeableConcept with text only, and no coding, is let through.
+// passes when one of its codings is in it; text alone is not a concept from the set
+// [FHIR R4 terminologies 4.1.5.1: required, "the concept SHALL be from the value set"].
 function conforms(codes: Codes, type: string, value: unknown): boolean {
   switch (type) {
     case 'code':
@@ -122,11 +122,15 @@ function conforms(codes: Codes, type: string, value: unknown): boolean {
     case 'CodeableConcept': {
       const codings = (value as { coding?: Coding[] }).coding ?? [];
 
-      return codings.length === 0 || codings.some((c) => inSet(codes, c));
+      return codings.some((c) => inSet(codes, c));
     }
     default:
       return true;
   }
+}
+
+function hasCoding(value: unknown): boolean {
+  return ((value as { coding?: Coding[] }).coding ?? []).length > 0;
 }
 
 const BOUND_TYPES = new Set(['code', 'Coding', 'CodeableConcept']);
@@ -157,10 +161,12 @@ function walk(type: string, value: unknown, path: string, issues: OutcomeIssue[]
           : undefined;
       for (const v of values) {
         if (codes !== undefined && !conforms(codes, code, v)) {
+          const uncoded = code === 'CodeableConcept' && !hasCoding(v);
+          const what = uncoded ? 'has no coding from' : 'is not in';
           issues.push({
             severity: 'error',
             code: 'code-invalid',
-            diagnostics: `${path}.${name} is not in the required value set ${binding?.valueSet ?? ''}`,
+            diagnostics: `${path}.${name} ${what} the required value set ${binding?.valueSet ?? ''}`,
             expression: [`${path}.${name}`],
           });
         } else if (!isPrimitiveType(code) && code !== 'Coding' && code !== 'CodeableConcept') {
