@@ -5,7 +5,7 @@ import {
   minutesFromCommunications,
   type CommunicationSource,
 } from './coding/communications.js';
-import { addDays, dayIn, dayOf, isTimeZone, monthBounds } from './coding/days.js';
+import { addDays, dayIn, isTimeZone, monthBounds } from './coding/days.js';
 import type { DeviceDaysSource, MinutesEntry } from './coding/inputs.js';
 import { suggestMonth } from './coding/suggest-month.js';
 import type { CodeSuggestion, CodingResult } from './coding/suggestion.js';
@@ -270,7 +270,7 @@ export class BillingService {
       );
     }
     // [payer contract: timely filing] a line past the limit is refused, not sent to be denied
-    const limit = addDays(dayOf(this.#d.now()), -payer.timelyFilingDays);
+    const limit = addDays(dayIn(this.#d.now(), this.#d.timeZone), -payer.timelyFilingDays);
     const late = chosen.filter((s) => s.dateOfService < limit);
     if (late.length > 0) {
       throw new BillingError(

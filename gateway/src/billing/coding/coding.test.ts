@@ -95,6 +95,28 @@ test('a period still open at the clock is provisional', () => {
   assert.is(r.suggestions.length, 2, 'no period after the clock');
 });
 
+test("what is still open is judged on the practice's own day, not UTC's", () => {
+  // 23:30 on 31 March in New York is already 1 April in UTC.
+  const now = new Date('2026-04-01T03:30:00Z');
+  const ep = { id: 'ep4', patientId: 'p1', start: '2026-03-02' };
+  const supply = (timeZone?: string) =>
+    suggestDeviceSupply({ episode: ep, deviceDays: days('2026-03-02', 16), now, timeZone })
+      .suggestions[0]?.status;
+  const minutes = (timeZone?: string) =>
+    suggestTreatmentManagement({
+      patientId: 'p1',
+      month: '2026-03',
+      entries: [entry(25, '2026-03-03')],
+      now,
+      timeZone,
+    }).suggestions[0]?.status;
+
+  assert.is(supply('America/New_York'), 'provisional', 'the period ends today in New York');
+  assert.is(supply(), 'ready');
+  assert.is(minutes('America/New_York'), 'provisional', 'March is not over in New York');
+  assert.is(minutes('UTC'), 'ready');
+});
+
 function entry(minutes: number, day: string, extra: Partial<MinutesEntry> = {}): MinutesEntry {
   return {
     id: `m-${day}-${minutes}-${extra.kind ?? 'audio'}`,

@@ -1,4 +1,4 @@
-import { addDays, assertDay, dayOf } from './days.js';
+import { addDays, assertDay, dayIn } from './days.js';
 import type { DeviceDay, RpmEpisode } from './inputs.js';
 import { uses2026RpmCodes, type CodeSuggestion, type CodingResult } from './suggestion.js';
 
@@ -9,6 +9,8 @@ export interface DeviceSupplyInput {
   deviceDays: readonly DeviceDay[];
   /** The engine's clock: periods not yet over are `provisional`, future ones are skipped. */
   now: Date;
+  /** The practice's IANA time zone, in which "today" is taken (default UTC). */
+  timeZone?: string;
 }
 
 const PERIOD_DAYS = 30;
@@ -76,7 +78,7 @@ export function suggestDeviceSupply(input: DeviceSupplyInput): CodingResult {
     assertDay(episode.end, 'episode.end');
   }
 
-  const today = dayOf(input.now);
+  const today = dayIn(input.now, input.timeZone ?? 'UTC');
   const suggestions: CodeSuggestion[] = [];
   const notes: string[] = [];
   let setupBilled = false;

@@ -13,7 +13,12 @@ function supplyAcrossEpisodes(input: SuggestMonthInput): CodingResult {
   const all: CodingResult = { suggestions: [], notes: [] };
   const setups: { setup: CodeSuggestion; supply: CodeSuggestion }[] = [];
   for (const episode of input.episodes.filter((e) => e.patientId === input.patientId)) {
-    const r = suggestDeviceSupply({ episode, deviceDays: input.deviceDays, now: input.now });
+    const r = suggestDeviceSupply({
+      episode,
+      deviceDays: input.deviceDays,
+      now: input.now,
+      timeZone: input.timeZone,
+    });
     for (const setup of r.suggestions.filter((s) => s.code === '99453')) {
       const supply = r.suggestions.find(
         (s) => s.code !== '99453' && s.period.from === setup.period.from,
@@ -64,7 +69,10 @@ export interface SuggestMonthInput {
   max99458Units?: number;
   /** The payer's reading of messages as interaction (see suggestTreatmentManagement). */
   messages?: MessageInteractionRule;
-  /** The practice's IANA time zone, in which a visit's day is counted (default UTC). */
+  /**
+   * The practice's IANA time zone, in which a visit's day and "today" (what is still
+   * provisional) are counted (default UTC).
+   */
   timeZone?: string;
   now: Date;
 }

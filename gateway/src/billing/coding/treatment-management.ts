@@ -1,4 +1,4 @@
-import { dayOf, monthBounds } from './days.js';
+import { dayIn, monthBounds } from './days.js';
 import type { MinutesEntry } from './inputs.js';
 import { uses2026RpmCodes, type CodeSuggestion, type CodingResult } from './suggestion.js';
 
@@ -10,6 +10,8 @@ export interface TreatmentManagementInput {
   /** Ledger entries; those of other patients or months are ignored. */
   entries: readonly MinutesEntry[];
   now: Date;
+  /** The practice's IANA time zone, in which "today" is taken (default UTC). */
+  timeZone?: string;
   /** Most 99458 units a payer accepts in a month (no limit when absent). */
   max99458Units?: number;
   /**
@@ -86,7 +88,7 @@ export function suggestTreatmentManagement(input: TreatmentManagementInput): Cod
       e.interactionEvidence !== undefined &&
       (rule === 'count-as-interaction' || e.kind !== 'message'),
   );
-  const open = dayOf(input.now) <= last;
+  const open = dayIn(input.now, input.timeZone ?? 'UTC') <= last;
   const status = open ? 'provisional' : 'ready';
   const use2026 = uses2026RpmCodes(last);
   const floor = use2026 ? 10 : 20;
