@@ -11,6 +11,11 @@ import { startTestGateway, type TestGateway } from '../testing/harness.js';
 import { currentTotp } from './totp.js';
 
 let t: TestGateway;
+
+interface Limits {
+  session_expires_at: number;
+  idle_timeout: number;
+}
 let idp: {
   url: string;
   sign: (claims: Record<string, unknown>, aud?: string, exp?: number) => Promise<string>;
@@ -141,6 +146,27 @@ test('repeated failures lock the account, even for the right password; lockout i
   );
   const { rows } = await t.db.query(`select 1 from audit.events where action = 'lockout'`);
   assert.ok(rows.length >= 1);
+});
+
+test("a session's token answers carry its limits, and a refresh never moves the absolute one", async () => {
+  const before = Math.floor(Date.now() / 1000);
+  const login = await fetch(
+    `${t.url}/auth/login`,
+    json({ username: 'demo-patient', password: demoUser('patient').password }),
+  );
+  const tokens = (await login.json()) as Limits & { refresh_token: string };
+  const refreshed = await fetch(
+    `${t.url}/oauth2/token`,
+    form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+  );
+  const again = (await refreshed.json()) as Limits;
+
+  // [the hub's defaults] 12 h absolute, 15 min idle
+  assert.ok(tokens.session_expires_at >= before + 43_200, String(tokens.session_expires_at));
+  assert.ok(tokens.session_expires_at <= Math.ceil(Date.now() / 1000) + 43_200);
+  assert.is(tokens.idle_timeout, 900);
+  assert.is(again.session_expires_at, tokens.session_expires_at);
+  assert.is(again.idle_timeout, 900);
 });
 
 test('refresh tokens rotate; reusing one revokes the whole session', async () => {

@@ -132,7 +132,7 @@ export class AuthService {
     await this.#audit('refresh', 'success', meta, user);
     const subject = { ...subjectOf(user), ...clientOf(rotated.clientId) };
 
-    return this.#d.tokens.reissue(subject, rotated.scopes, rotated.sessionId, rotated.refreshToken);
+    return this.#d.tokens.reissue(subject, rotated.scopes, rotated);
   }
 
   // A confidential client authenticates as the token's own client; a public one may only

@@ -18,6 +18,8 @@ export interface SessionInfo {
   userId: string | null;
   clientId: string | null;
   scopes: string[];
+  /** When the session ends whatever its use (its absolute limit). */
+  expiresAt: Date;
 }
 
 /** Why a refresh token was refused; `REUSED` also revoked the whole family. */
@@ -68,12 +70,17 @@ export class SessionStore {
     this.#absoluteMs = (timeouts.absoluteSeconds ?? 43_200) * 1000;
   }
 
+  /** How long an unused session lives, in seconds. */
+  get idleSeconds(): number {
+    return this.#idleMs / 1000;
+  }
+
   /** Opens a session and returns its first refresh token. */
   async open(input: {
     userId?: string;
     clientId?: string;
     scopes: string[];
-  }): Promise<{ sessionId: string; refreshToken: string }> {
+  }): Promise<{ sessionId: string; refreshToken: string; expiresAt: Date }> {
     const sessionId = randomUUID();
     const expires = new Date(Date.now() + this.#absoluteMs);
     await this.#db.query(
@@ -83,7 +90,7 @@ export class SessionStore {
     );
     const refreshToken = await this.#mint(sessionId);
 
-    return { sessionId, refreshToken };
+    return { sessionId, refreshToken, expiresAt: expires };
   }
 
   /**
@@ -205,5 +212,6 @@ function infoOf(row: SessionRow): SessionInfo {
     userId: row.user_id,
     clientId: row.client_id,
     scopes: row.scopes,
+    expiresAt: new Date(row.expires_at),
   };
 }

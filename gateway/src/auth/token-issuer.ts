@@ -10,6 +10,10 @@ export interface TokenResponse {
   scope: string;
   refresh_token?: string;
   patient?: string;
+  /** With a session: when it ends whatever its use, in seconds since the epoch. */
+  session_expires_at?: number;
+  /** With a session: how long it may go unused, in seconds. */
+  idle_timeout?: number;
 }
 
 /** Who a token is for. */
@@ -67,19 +71,31 @@ export class TokenIssuer {
     });
     const response = await this.#response(subject, scopes, opened.sessionId);
 
-    return { ...response, refresh_token: opened.refreshToken, sessionId: opened.sessionId };
+    return {
+      ...response,
+      ...this.#limits(opened.expiresAt),
+      refresh_token: opened.refreshToken,
+      sessionId: opened.sessionId,
+    };
   }
 
   /** Issues a new access token for an existing session (after a refresh rotation). */
   async reissue(
     subject: TokenSubject,
     scopes: string[],
-    sessionId: string,
-    refreshToken: string,
+    session: { sessionId: string; refreshToken: string; expiresAt: Date },
   ): Promise<TokenResponse> {
-    const response = await this.#response(subject, scopes, sessionId);
+    const response = await this.#response(subject, scopes, session.sessionId);
 
-    return { ...response, refresh_token: refreshToken };
+    return { ...response, ...this.#limits(session.expiresAt), refresh_token: session.refreshToken };
+  }
+
+  // A client shows its own session warnings from the hub's limits, not from guesses.
+  #limits(expiresAt: Date): Pick<TokenResponse, 'session_expires_at' | 'idle_timeout'> {
+    return {
+      session_expires_at: Math.floor(expiresAt.getTime() / 1000),
+      idle_timeout: this.#sessions.idleSeconds,
+    };
   }
 
   async #response(

@@ -37,6 +37,17 @@ test('a patient token carries the patient id; a refresh keeps what it does not r
   assert.is(next.refreshToken, 'r-1');
 });
 
+test("the session's limits come from the hub's answer, not from defaults", () => {
+  const data = toSessionData({
+    access_token: jwt({ sub: 'u-3', role: 'nurse' }),
+    session_expires_at: 2_000_000_000,
+    idle_timeout: 600,
+  });
+
+  assert.is(data.absoluteExpiresAt, 2_000_000_000_000);
+  assert.is(data.idleTimeoutMs, 600_000);
+});
+
 test('an answer without an access token is an error', () => {
   assert.throws(() => toSessionData({}), /access token/);
 });

@@ -20,6 +20,8 @@ interface TokenResponse {
   idle_timeout?: number;
   idleTimeoutSec?: number;
   absoluteExpiresAt?: string | number;
+  /** When the session ends whatever its use, in seconds since the epoch. */
+  session_expires_at?: number;
   mfaRequired?: boolean;
   mfa_required?: boolean;
   mfaToken?: string;
@@ -65,7 +67,7 @@ export function toSessionData(body: TokenResponse, previous?: SessionData): Sess
     refreshToken: body.refreshToken ?? body.refresh_token ?? previous?.refreshToken,
     accessExpiresAt,
     absoluteExpiresAt:
-      toEpoch(body.absoluteExpiresAt) ??
+      toEpoch(body.session_expires_at ?? body.absoluteExpiresAt) ??
       previous?.absoluteExpiresAt ??
       Date.now() + DEFAULT_ABSOLUTE_TIMEOUT_MS,
     idleTimeoutMs: idleSec ? idleSec * 1000 : (previous?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS),
