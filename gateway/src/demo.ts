@@ -130,13 +130,13 @@ async function seedClinicalData(
     gender: 'unknown',
     birthDate: '1950-01-01',
   });
-  for (const id of ['demo-clinician', 'demo-nurse']) {
-    await repo.update({
-      resourceType: 'Practitioner',
-      id,
-      active: true,
-      name: [{ family: id.slice(5) }],
-    });
+  // Names colleagues see (an acknowledged alert, a message's sender, a visit's lobby).
+  const staff = [
+    { id: 'demo-clinician', name: { prefix: ['Dr.'], given: ['Casey'], family: 'Morgan' } },
+    { id: 'demo-nurse', name: { given: ['Riley'], family: 'Shaw' } },
+  ];
+  for (const { id, name } of staff) {
+    await repo.update({ resourceType: 'Practitioner', id, active: true, name: [name] });
   }
   await repo.update({
     resourceType: 'PractitionerRole',

@@ -27,6 +27,7 @@ import { startDemo, type DemoHandle } from './hub/demo-agent.js';
 import { useRedisAdapter, type RedisAdapterLink } from './hub/redis-adapter.js';
 import { auditFromAlert } from './hub/audit-adapters.js';
 import { fhirBillingPatients } from './hub/billing-patients.js';
+import { createStaffNames } from './hub/staff-names.js';
 import { attachVisits, type VisitsHandle } from './hub/visits.js';
 import type { TurnOptions } from './hub/turn-credentials.js';
 import { mountBilling } from './hub/billing.js';
@@ -255,11 +256,14 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
       '/api/fleet',
       alerting.fleetRoutes((c, action) => gateway.authorize(c, `fleet.${action}`)),
     );
+    // An acknowledgement names its acknowledger (their Practitioner's name) for other consoles.
+    const displayNameOf = createStaffNames({ repo: gateway.repo, logger });
     gateway.mount(
       '/api/alerting',
       createAlertRoutes({
         engine,
         authorize: (c, action, scope) => gateway.authorize(c, `alerts.${action}`, scope),
+        displayNameOf,
       }),
     );
     const repo = gateway.repo;
@@ -283,6 +287,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<Hub> {
     const consoleNs: ConsoleNamespace = await attachConsole(io, {
       engine,
       authenticate: (token) => gateway.authenticateToken(token),
+      displayNameOf,
       sharedDatabase: options.redisUrl !== undefined,
       logger,
     });

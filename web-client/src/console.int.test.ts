@@ -11,7 +11,13 @@ import {
   newTablet,
   saveScreenshot,
 } from './test/browser.js';
-import { demoUser, requireStartHub, startTestHub, type TestHub } from './test/hub.js';
+import {
+  demoUser,
+  requireStartHub,
+  startTestHub,
+  type DemoUser,
+  type TestHub,
+} from './test/hub.js';
 import { routeThroughLink, type Link } from './test/link.js';
 import {
   countAudio,
@@ -56,14 +62,14 @@ consoleSuite.after(async (ctx) => {
 
 async function openConsole(
   ctx: Ctx,
-  totpOffsetSteps: number,
+  user: DemoUser,
   beforeSignIn?: (page: Page) => Promise<void>,
 ): Promise<Page> {
   const context = await newTablet(ctx.browser!, ctx.hub!.url);
   ctx.contexts.push(context);
   const page = await context.newPage();
   await beforeSignIn?.(page);
-  await signIn(page, demoUser(ctx.hub!, 'nurse'), totpOffsetSteps);
+  await signIn(page, user);
   await page.getByRole('heading', { name: 'Alert console' }).waitFor();
   await page.locator('.conn[data-state="live"]').waitFor();
 
@@ -103,7 +109,7 @@ function rowOf(rows: News2Row[], parameter: string): News2Row | undefined {
 }
 
 consoleSuite('a nurse signs in with password and TOTP and lands on a live console', async (ctx) => {
-  ctx.first = await openConsole(ctx, 0, countAudio);
+  ctx.first = await openConsole(ctx, demoUser(ctx.hub!, 'nurse'), countAudio);
 
   assert.is(await ctx.first.locator('.conn').innerText(), 'Live');
   assert.is(
@@ -265,9 +271,14 @@ consoleSuite(
 );
 
 consoleSuite(
-  'a second console sees the alert, and an acknowledgement on the first reaches it',
+  'a second console sees the alert, and an acknowledgement on the first reaches it, named',
   async (ctx) => {
-    ctx.second = await openConsole(ctx, 1, async (page) => {
+    // Another nurse of the demo unit: the first console's own acknowledgement says "by you".
+    const colleague = await ctx.hub!.addNurse({
+      username: 'test-nurse-2',
+      name: { prefix: ['Nurse'], given: ['Robin'], family: 'Hale' },
+    });
+    ctx.second = await openConsole(ctx, colleague, async (page) => {
       ctx.secondLink = await routeThroughLink(page);
     });
     const alertId = await firingAlert(ctx.first!).getAttribute('data-alert-id');
@@ -286,7 +297,9 @@ consoleSuite(
       .locator(`li.alert[data-alert-id="${alertId}"][data-state="acknowledged"]`)
       .waitFor();
 
-    assert.match(await onSecond.locator('.state').innerText(), /^Acknowledged/);
+    // The demo nurse's Practitioner is Riley Shaw (the gateway's seedDemo).
+    assert.match(await onSecond.locator('.state').innerText(), /^Acknowledged by Riley Shaw at \d/);
+    assert.match(await onFirst.locator('.state').innerText(), /^Acknowledged by you at \d/);
     await saveScreenshot(ctx.second, 'console-acknowledged-second');
   },
 );

@@ -20,7 +20,7 @@ import type { EscalationPolicy } from './escalation.js';
 import { acknowledgeAlert, markNonActionable, resolveAlert } from './lifecycle.js';
 import { migrateAlerting } from './migrations.js';
 import type { BatchEvaluation } from './transition-queue.js';
-import type { Alert, AlertEvent, AuditSink, Clock, Silence } from './types.js';
+import type { Alert, AlertActor, AlertEvent, AuditSink, Clock, Silence } from './types.js';
 
 export type { BatchEvaluation } from './transition-queue.js';
 export type { OverrideInput, SilenceInput } from './engine-settings.js';
@@ -262,8 +262,14 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
   // ---- commands ----------------------------------------------------------------------
 
-  /** Acknowledges an open alert; idempotent for one already acknowledged. */
-  acknowledge(id: string, actor: string, note?: string): Promise<Alert> {
+  /**
+   * Acknowledges an open alert; idempotent for one already acknowledged (the first
+   * acknowledger stays). An `actor` with a `name` puts that name on the alert, for other
+   * consoles to show; the event and the audit record name the id only.
+   */
+  acknowledge(id: string, actor: string | AlertActor, note?: string): Promise<Alert> {
+    const actorId = typeof actor === 'string' ? actor : actor.id;
+
     return this.#command(id, async (alert) => {
       if (alert.status === 'acknowledged') {
         return alert;
@@ -271,7 +277,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
       const next = acknowledgeAlert(alert, actor, this.#core.nowIso());
 
-      return this.#core.queue.transition(next, 'acknowledged', actor, { note });
+      return this.#core.queue.transition(next, 'acknowledged', actorId, { note });
     });
   }
 

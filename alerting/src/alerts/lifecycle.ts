@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { RuleOutcome, Severity } from '../rules/types.js';
 import { severityRank } from '../rules/types.js';
 import { AlertError } from './errors.js';
-import type { Alert, EscalationState } from './types.js';
+import type { Alert, AlertActor, EscalationState } from './types.js';
 
 type Fire = Extract<RuleOutcome, { action: 'fire' }>;
 
@@ -75,6 +75,7 @@ export function reopen(alert: Alert, escalation: EscalationState): Alert {
     status: 'firing',
     acknowledgedAt: undefined,
     acknowledgedBy: undefined,
+    acknowledgedByName: undefined,
     escalation,
   };
 }
@@ -108,16 +109,22 @@ function requireOpen(alert: Alert): void {
   }
 }
 
-/** Firing → acknowledged by `actor`; escalation stops. */
-export function acknowledgeAlert(alert: Alert, actor: string, now: string): Alert {
+/**
+ * Firing → acknowledged by `actor` (an id alone, or an id with the name colleagues see);
+ * escalation stops.
+ */
+export function acknowledgeAlert(alert: Alert, actor: string | AlertActor, now: string): Alert {
   requireOpen(alert);
+
+  const { id, name } = typeof actor === 'string' ? { id: actor, name: undefined } : actor;
 
   return {
     ...alert,
     status: 'acknowledged',
     updatedAt: now,
     acknowledgedAt: now,
-    acknowledgedBy: actor,
+    acknowledgedBy: id,
+    acknowledgedByName: name,
     escalation: stopped(alert.escalation),
   };
 }

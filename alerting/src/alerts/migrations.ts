@@ -5,7 +5,7 @@ import { DEFAULT_CADENCE_MS } from '../rules/defaults.js';
 /**
  * The `alerting` schema: alerts and their append-only event log (whose `cursor` orders the
  * console replay), silences, care units, patient profiles, rules and overrides, the memory
- * rules keep across restarts, device last-seen, and the webhook outbox.
+ * rules keep across restarts, device last-seen, and the webhook and audit outboxes.
  */
 export const ALERTING_MIGRATIONS: readonly Migration[] = [
   {
@@ -199,6 +199,12 @@ export const ALERTING_MIGRATIONS: readonly Migration[] = [
           created_at timestamptz not null
         );
       `),
+  },
+  {
+    // The acknowledger's display name beside their id, as the caller knew it then; rows
+    // acknowledged before have none, and consoles fall back to not naming anyone.
+    name: '0004-acknowledger-name',
+    up: (q) => q.exec('alter table alerting.alerts add column acknowledged_by_name text;'),
   },
 ];
 

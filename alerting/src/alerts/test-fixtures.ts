@@ -1,5 +1,7 @@
 import { createObservation, type Observation } from '@sparkden/protocol';
 
+import type { RuleOutcome } from '../rules/types.js';
+
 /** A controllable clock for engine tests. */
 export class TestClock {
   now: number;
@@ -44,3 +46,20 @@ export function vital(
     receivedAt: new Date(at),
   });
 }
+
+/** A rule's "SpO2 below 90 % for 10 s" firing for patient `p-1`, at high severity. */
+export const SPO2_LOW_FIRE: Extract<RuleOutcome, { action: 'fire' }> = {
+  action: 'fire',
+  ruleId: 'spo2-low',
+  code: 'spo2',
+  patientId: 'p-1',
+  severity: 'high',
+  title: 'SpO2 low',
+  explanation: {
+    ruleId: 'spo2-low',
+    ruleKind: 'threshold',
+    summary: 'SpO2 below 90 % for 10 s',
+    thresholds: { threshold: 90 },
+    evidence: [],
+  },
+};

@@ -39,7 +39,14 @@ export interface Alert {
   /** How many times the condition fired while this alert was open. */
   occurrences: number;
   acknowledgedAt?: string;
+  /** The acknowledger's user id (`Principal.sub`). */
   acknowledgedBy?: string;
+  /**
+   * The name colleagues know the acknowledger by, when the hub knew it then; absent for an
+   * acknowledgement recorded without one. A staff member's name, not patient PHI, but a
+   * person's name all the same: shown on consoles, never logged.
+   */
+  acknowledgedByName?: string;
   resolvedAt?: string;
   resolvedBy?: string;
   resolution?: 'condition-cleared' | 'manual';
@@ -52,6 +59,16 @@ export interface Alert {
   escalation?: EscalationState;
   /** Whether an active silence covers it now (never for an urgent alert). */
   silenced?: boolean;
+}
+
+/**
+ * Who acts on an alert: an opaque user or service id and, when the caller knows it, the
+ * display name other staff see (`'Nurse Demo'`).
+ */
+export interface AlertActor {
+  /** The user or service id (`Principal.sub`, or `'system'`). */
+  id: string;
+  name?: string;
 }
 
 /** The kinds of alert event, one per transition. */

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 
 import { AlertEngine } from '../alerts/alert-engine.js';
 import { spo2, TestClock } from '../alerts/test-fixtures.js';
-import type { Alert } from '../alerts/types.js';
+import type { Alert, AlertEvent } from '../alerts/types.js';
 import { createScratchDatabase, openDatabase } from '../db/index.js';
 import { createAlertRoutes, type AlertAction } from './alert-routes.js';
 import { httpStatusOf } from './errors.js';
@@ -181,6 +181,82 @@ test('alert and rule routes, authorised through the injected hook', async () => 
     const r = (rates.json?.rates as Array<{ unit: string; nonActionable: number }>)[0];
     assert.equal([r?.unit, r?.nonActionable], ['ward-3', 1]);
     assert.is((await call('billing', 'GET', '/alerts')).status, 403);
+  } finally {
+    await engine.close();
+    await db.close();
+    await scratch.drop();
+  }
+});
+
+test('an acknowledgement names its acknowledger on the answer, the push and the list', async () => {
+  const scratch = await createScratchDatabase();
+  const db = await openDatabase({ url: scratch.url });
+  const clock = new TestClock();
+  const engine = await AlertEngine.open({ db, clock: clock.read });
+  // The gateway's lookup of a staff member's Practitioner name; the clinician has none.
+  const names: Record<string, string> = { 'nurse-3': 'Robin Hale' };
+  const app = new Hono();
+  app.route(
+    '/api/alerting',
+    createAlertRoutes({
+      engine,
+      authorize,
+      displayNameOf: (p) => Promise.resolve(names[p.sub]),
+    }),
+  );
+  const pushed: AlertEvent[] = [];
+  engine.on('alertEvent', (e) => pushed.push(e));
+  const call = async (user: string, method: string, path: string, body?: unknown) => {
+    const res = await app.request(`/api/alerting${path}`, {
+      method,
+      headers: { 'x-user': user, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    assert.is(res.status, 200, `${method} ${path}`);
+
+    return (await res.json()) as { alert?: Alert; alerts?: Alert[] };
+  };
+
+  try {
+    for (const p of ['p-1', 'p-2']) {
+      await engine.setPatientUnit(p, 'ward-3', 'admin');
+      for (let s = 0; s < 12; s++) {
+        await engine.handleObservations([spo2(p, 84, clock.now)]);
+        clock.advance(1000);
+      }
+    }
+    const firing = await engine.store.list({ ruleId: 'spo2-low' });
+    const byPatient = new Map(firing.map((a) => [a.patientId, a.id]));
+
+    const mine = await call('nurse', 'POST', `/alerts/${byPatient.get('p-1')}/acknowledge`, {});
+    const theirs = await call('doctor', 'POST', `/alerts/${byPatient.get('p-2')}/acknowledge`, {});
+    const again = await call('doctor', 'POST', `/alerts/${byPatient.get('p-1')}/acknowledge`, {});
+
+    assert.equal(
+      [mine.alert?.acknowledgedBy, mine.alert?.acknowledgedByName],
+      ['nurse-3', 'Robin Hale'],
+    );
+    assert.equal(
+      [theirs.alert?.acknowledgedBy, theirs.alert?.acknowledgedByName],
+      ['dr-1', undefined],
+      'no name known: the id only',
+    );
+    assert.is(again.alert?.acknowledgedByName, 'Robin Hale', 'the first acknowledger stays');
+    const acks = pushed.filter((e) => e.kind === 'acknowledged');
+    assert.equal(
+      acks.map((e) => [e.actor, e.alert.acknowledgedBy, e.alert.acknowledgedByName]),
+      [
+        ['nurse-3', 'nurse-3', 'Robin Hale'],
+        ['dr-1', 'dr-1', undefined],
+      ],
+    );
+    const list = await call('nurse', 'GET', '/alerts?status=acknowledged&ruleId=spo2-low');
+    assert.equal(list.alerts?.map((a) => [a.patientId, a.acknowledgedByName]).sort(), [
+      ['p-1', 'Robin Hale'],
+      ['p-2', undefined],
+    ]);
+    const one = await call('doctor', 'GET', `/alerts/${byPatient.get('p-1')}`);
+    assert.is(one.alert?.acknowledgedByName, 'Robin Hale');
   } finally {
     await engine.close();
     await db.close();

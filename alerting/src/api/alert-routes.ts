@@ -5,7 +5,7 @@ import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertError } from '../alerts/errors.js';
 import type { Alert } from '../alerts/types.js';
 import type { Rule } from '../rules/types.js';
-import type { Principal } from './principal.js';
+import type { DisplayNameOf, Principal } from './principal.js';
 
 /** What a request asks to do; the gateway's `authorize` decides (RBAC + ABAC). */
 export type AlertAction =
@@ -26,14 +26,16 @@ export type AlertAction =
   | 'reports.read';
 
 /** Dependencies of {@link createAlertRoutes}. */
-export interface AlertRoutesDeps {
+export interface AlertRoutesDeps<P extends Principal = Principal> {
   engine: AlertEngine;
   /** Resolves the caller and checks the action on the scope; throws when denied. */
   authorize: (
     c: Context,
     action: AlertAction,
     scope: { patientId?: string; unit?: string },
-  ) => Promise<Principal>;
+  ) => Promise<P>;
+  /** Names the acknowledger on the alert; without it an acknowledgement carries the id only. */
+  displayNameOf?: DisplayNameOf<P>;
 }
 
 const noteBody = z.object({ note: z.string().max(500).optional() }).strict();
@@ -102,21 +104,22 @@ function unitsOf(p: Principal): string[] | undefined {
  * their explanation and history, acknowledge / resolve / escalate / silence / mark
  * non-actionable, rules and per-patient overrides, patient profiles and units, and the
  * non-actionable rate per unit. Every route asks the injected `authorize` first; errors
- * travel to the gateway's handler ({@link httpStatusOf} gives their status).
+ * travel to the gateway's handler ({@link httpStatusOf} gives their status). With
+ * `displayNameOf`, an acknowledgement also names who made it, for other consoles to show.
  *
  * @example
  * ```ts
- * app.route('/api/alerting', createAlertRoutes({ engine, authorize }));
+ * app.route('/api/alerting', createAlertRoutes({ engine, authorize, displayNameOf }));
  * ```
  */
-export function createAlertRoutes(deps: AlertRoutesDeps): Hono {
-  const { engine, authorize } = deps;
+export function createAlertRoutes<P extends Principal>(deps: AlertRoutesDeps<P>): Hono {
+  const { engine, authorize, displayNameOf } = deps;
   const app = new Hono();
 
   async function alertFor(
     c: Context,
     action: AlertAction,
-  ): Promise<{ alert: Alert; principal: Principal }> {
+  ): Promise<{ alert: Alert; principal: P }> {
     const alert = await engine.get(c.req.param('id') ?? '');
     if (alert === undefined) {
       throw new AlertError('NOT_FOUND', 'no such alert');
@@ -162,8 +165,9 @@ export function createAlertRoutes(deps: AlertRoutesDeps): Hono {
   app.post('/alerts/:id/acknowledge', async (c) => {
     const { alert, principal } = await alertFor(c, 'alerts.acknowledge');
     const { note } = await parse(noteBody, await body(c));
+    const actor = { id: principal.sub, name: await displayNameOf?.(principal) };
 
-    return c.json({ alert: await engine.acknowledge(alert.id, principal.sub, note) });
+    return c.json({ alert: await engine.acknowledge(alert.id, actor, note) });
   });
 
   app.post('/alerts/:id/resolve', async (c) => {

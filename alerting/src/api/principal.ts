@@ -21,6 +21,20 @@ export interface Principal {
   patientId?: string;
 }
 
+/**
+ * Looks up the name colleagues know a principal by (`'Nurse Demo'`), for the alerts they
+ * acknowledge; `undefined` when there is none (a system client). It should resolve
+ * `undefined` rather than reject when the lookup fails: a rejection fails what it serves.
+ *
+ * @example
+ * ```ts
+ * const displayNameOf: DisplayNameOf = async (p) => staffNames.get(p.sub);
+ * ```
+ */
+export type DisplayNameOf<P extends Principal = Principal> = (
+  principal: P,
+) => Promise<string | undefined>;
+
 /** Whether `principal` covers care unit `unit` (`'*'` in `units` covers every unit). */
 export function coversUnit(principal: Principal, unit: string): boolean {
   return principal.units.includes('*') || principal.units.includes(unit);

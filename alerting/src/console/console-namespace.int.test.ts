@@ -15,6 +15,7 @@ import { attachConsole, type CommandReply, type ConsoleNamespace } from './conso
 
 const PRINCIPALS: Record<string, Principal> = {
   'tok-ward-3': { sub: 'nurse-3', role: 'nurse', units: ['ward-3'] },
+  'tok-ward-3-night': { sub: 'nurse-8', role: 'nurse', units: ['ward-3'] },
   'tok-patient': { sub: 'pat-1', role: 'patient', units: [], patientId: 'p-1' },
 };
 
@@ -25,6 +26,13 @@ async function authenticate(token: string): Promise<Principal> {
   }
 
   return Promise.resolve(p);
+}
+
+// The gateway's lookup of a staff member's Practitioner name; nurse-8 has none on record.
+const NAMES: Record<string, string> = { 'nurse-3': 'Robin Hale' };
+
+function displayNameOf(p: Principal): Promise<string | undefined> {
+  return Promise.resolve(NAMES[p.sub]);
 }
 
 interface Hub {
@@ -40,7 +48,12 @@ async function startHub(db: Database, clock: TestClock): Promise<Hub> {
   const engine = await AlertEngine.open({ db, clock: clock.read });
   const http = createServer();
   const io = new Server(http);
-  const consoleNs = await attachConsole(io, { engine, authenticate, replayBatch: 3 });
+  const consoleNs = await attachConsole(io, {
+    engine,
+    authenticate,
+    displayNameOf,
+    replayBatch: 3,
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
 
@@ -244,6 +257,57 @@ test('handshake: a patient or a bad token is refused; a fresh console gets a sna
     assert.ok(ok.ok);
     c.socket.disconnect();
   } finally {
+    await hub.close();
+    await db.close();
+  }
+});
+
+test('an acknowledgement on one console names its acknowledger on another, live and replayed', async () => {
+  const db = await openDatabase();
+  const clock = new TestClock();
+  const hub = await startHub(db, clock);
+  const day = openClient(hub.url, 'tok-ward-3');
+  const night = openClient(hub.url, 'tok-ward-3-night');
+  let later: Client | undefined;
+  try {
+    await Promise.all([day.ready, night.ready]);
+    await hub.engine.setPatientUnit('p-1', 'ward-3', 'admin');
+    await hub.engine.setPatientUnit('p-2', 'ward-3', 'admin');
+    await desaturate(hub.engine, clock, 'p-1', 12);
+    await desaturate(hub.engine, clock, 'p-2', 12);
+    const raised = (patient: string) =>
+      night.events.find(
+        (e) => e.kind === 'raised' && e.patientId === patient && e.alert.ruleId === 'spo2-low',
+      );
+    await until(() => raised('p-1') !== undefined && raised('p-2') !== undefined, 'the alerts');
+    const before = night.events.at(-1)!.cursor;
+
+    const byDay = await command(day, 'acknowledge', { alertId: raised('p-1')!.alertId });
+    const byNight = await command(night, 'acknowledge', { alertId: raised('p-2')!.alertId });
+    const acks = (c: Client) =>
+      c.events
+        .filter((e) => e.kind === 'acknowledged')
+        .map((e) => [e.patientId, e.alert.acknowledgedBy, e.alert.acknowledgedByName]);
+    await until(() => acks(night).length === 2 && acks(day).length === 2, 'both pushes');
+
+    assert.is(byDay.ok && byDay.alert?.acknowledgedByName, 'Robin Hale');
+    assert.is(byNight.ok && byNight.alert?.acknowledgedByName, undefined);
+    const expected = [
+      ['p-1', 'nurse-3', 'Robin Hale'],
+      ['p-2', 'nurse-8', undefined],
+    ];
+    assert.equal(acks(night), expected, 'pushed to the other console');
+    assert.equal(acks(day), expected);
+
+    // A console that comes back after both acknowledgements replays them, names and all.
+    night.socket.disconnect();
+    later = openClient(hub.url, 'tok-ward-3-night', before);
+    await later.ready;
+    assert.equal(acks(later), expected, 'replayed from the database');
+  } finally {
+    day.socket.disconnect();
+    night.socket.disconnect();
+    later?.socket.disconnect();
     await hub.close();
     await db.close();
   }

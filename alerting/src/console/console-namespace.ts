@@ -4,8 +4,8 @@ import type { Namespace, Server, Socket } from 'socket.io';
 
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertError } from '../alerts/errors.js';
-import type { Alert, AlertEvent } from '../alerts/types.js';
-import { coversUnit, type Principal } from '../api/principal.js';
+import type { Alert, AlertActor, AlertEvent } from '../alerts/types.js';
+import { coversUnit, type DisplayNameOf, type Principal } from '../api/principal.js';
 import {
   alertingTracer,
   contextFromTraceparent,
@@ -14,10 +14,15 @@ import {
 import { alertingLogger } from '../log/safe-error.js';
 
 /** Options of {@link attachConsole}. */
-export interface ConsoleOptions {
+export interface ConsoleOptions<P extends Principal = Principal> {
   engine: AlertEngine;
   /** Verifies the handshake's `auth.token`; rejects when it is not valid. */
-  authenticate: (token: string) => Promise<Principal>;
+  authenticate: (token: string) => Promise<P>;
+  /**
+   * Names the console's user, once per connection, on the alerts they acknowledge; without
+   * it (or when it resolves `undefined`) an acknowledgement carries the user id only.
+   */
+  displayNameOf?: DisplayNameOf<P>;
   /**
    * Other hubs' engines write events to the same database (several hubs behind the Redis
    * adapter): a replay then runs up to the database's last cursor, not only this engine's.
@@ -48,8 +53,18 @@ function roomOf(unit: string): string {
   return `unit:${unit}`;
 }
 
-function principalOf(socket: Socket): Principal {
-  return (socket.data as { principal: Principal }).principal;
+// What the handshake left on the socket: who connected, and as whom they act.
+interface ConsoleUser {
+  principal: Principal;
+  actor: AlertActor;
+}
+
+function userOf(socket: Socket): ConsoleUser {
+  return socket.data as ConsoleUser;
+}
+
+function refusal(code: 'UNAUTHENTICATED' | 'FORBIDDEN'): Error {
+  return Object.assign(new Error(code), { data: { code } });
 }
 
 function fail(error: unknown): CommandReply {
@@ -70,16 +85,17 @@ function fail(error: unknown): CommandReply {
  * authenticates in the handshake (`auth: { token, cursor? }`), joins one room per care unit
  * it covers, gets every event after `cursor` from the database in order, then live `alert`
  * events. Commands (`acknowledge`, `resolve`, `escalate`, `silence`, `markNonActionable`)
- * answer through the socket.io acknowledgement. See `console/README.md` for the contract.
+ * answer through the socket.io acknowledgement; with `displayNameOf`, an acknowledgement
+ * names who made it. See `console/README.md` for the contract.
  *
  * @example
  * ```ts
  * const consoleNs = await attachConsole(io, { engine, authenticate: verifyJwt });
  * ```
  */
-export async function attachConsole(
+export async function attachConsole<P extends Principal>(
   io: Server,
-  options: ConsoleOptions,
+  options: ConsoleOptions<P>,
 ): Promise<ConsoleNamespace> {
   const { engine } = options;
   const log = alertingLogger(options.logger ?? pino({ enabled: false }), 'alerting:console');
@@ -105,30 +121,40 @@ export async function attachConsole(
   };
   engine.on('alertEvent', onEvent);
 
+  async function admit(token: string): Promise<ConsoleUser> {
+    let principal: P;
+    try {
+      principal = await options.authenticate(token);
+    } catch {
+      throw refusal('UNAUTHENTICATED');
+    }
+    if (!CONSOLE_ROLES.includes(principal.role)) {
+      throw refusal('FORBIDDEN');
+    }
+
+    const name = await options.displayNameOf?.(principal);
+
+    return { principal, actor: { id: principal.sub, name } };
+  }
+
   nsp.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown };
     if (typeof auth.token !== 'string' || auth.token.length === 0) {
-      next(Object.assign(new Error('UNAUTHENTICATED'), { data: { code: 'UNAUTHENTICATED' } }));
+      next(refusal('UNAUTHENTICATED'));
 
       return;
     }
-    options.authenticate(auth.token).then(
-      (principal) => {
-        if (!CONSOLE_ROLES.includes(principal.role)) {
-          next(Object.assign(new Error('FORBIDDEN'), { data: { code: 'FORBIDDEN' } }));
-
-          return;
-        }
-        (socket.data as { principal: Principal }).principal = principal;
+    admit(auth.token).then(
+      (user) => {
+        Object.assign(socket.data as ConsoleUser, user);
         next();
       },
-      () =>
-        next(Object.assign(new Error('UNAUTHENTICATED'), { data: { code: 'UNAUTHENTICATED' } })),
+      (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
     );
   });
 
   async function replay(socket: Socket, from: number): Promise<void> {
-    const principal = principalOf(socket);
+    const { principal } = userOf(socket);
     let last = from;
     if (options.sharedDatabase === true) {
       broadcast = Math.max(broadcast, await engine.store.lastCursor());
@@ -153,7 +179,7 @@ export async function attachConsole(
   }
 
   nsp.on('connection', (socket) => {
-    const principal = principalOf(socket);
+    const { principal } = userOf(socket);
     const cursorIn = Number((socket.handshake.auth as { cursor?: unknown }).cursor);
     const fresh = !Number.isInteger(cursorIn) || cursorIn < 0;
     const start = fresh ? broadcast : cursorIn;
@@ -197,7 +223,7 @@ async function authorizeAlert(
 }
 
 function registerCommands(socket: Socket, engine: AlertEngine): void {
-  const principal = principalOf(socket);
+  const { principal, actor } = userOf(socket);
   const handle = (name: string, fn: (p: Record<string, unknown>) => Promise<CommandReply>) => {
     socket.on(name, (payload: unknown, ack?: Ack) => {
       const p =
@@ -213,7 +239,7 @@ function registerCommands(socket: Socket, engine: AlertEngine): void {
   handle('acknowledge', async (p) => {
     const a = await authorizeAlert(engine, principal, p.alertId);
 
-    return { ok: true, alert: await engine.acknowledge(a.id, principal.sub, text(p.note)) };
+    return { ok: true, alert: await engine.acknowledge(a.id, actor, text(p.note)) };
   });
   handle('resolve', async (p) => {
     const a = await authorizeAlert(engine, principal, p.alertId);

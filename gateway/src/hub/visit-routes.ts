@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import type { FhirRepository } from '../fhir/repository.js';
 import type { Gateway } from '../gateway.js';
 import type { GatewayEnv } from '../http/env.js';
+import { formatHumanName, type HumanName } from './human-name.js';
 import { appointmentFacts } from './visit-records.js';
 import { mintTurnCredentials, type TurnIceServer, type TurnOptions } from './turn-credentials.js';
 import type { VisitPlacer } from './visit-placement.js';
@@ -88,25 +89,6 @@ const ROLE_LABELS: Record<VisitRole, string> = {
   guest: 'Care team',
 };
 
-type HumanName = {
-  use?: string;
-  text?: string;
-  prefix?: string[];
-  given?: string[];
-  family?: string;
-};
-
-// [FHIR R4 HumanName]: the `usual` or `official` name first; `text` when given, else the
-// prefix, given names and family name in that order.
-function formatName(names: HumanName[] | undefined): string | undefined {
-  const name =
-    names?.find((n) => n.use === 'usual') ?? names?.find((n) => n.use === 'official') ?? names?.[0];
-  const parts = [...(name?.prefix ?? []), ...(name?.given ?? []), name?.family ?? ''];
-  const text = name?.text?.trim() || parts.join(' ').replace(/\s+/g, ' ').trim();
-
-  return text === '' ? undefined : text;
-}
-
 /**
  * The name other participants see: the caller's Practitioner or Patient name. PHI: it goes
  * into the join token, to the caller and the other participants of this visit, never a log.
@@ -124,7 +106,7 @@ async function displayNameOf(
   const row = await repo.current(type, id);
   const resource = row === undefined || row.deleted ? undefined : repo.toResource(row);
 
-  return formatName(resource?.name as HumanName[] | undefined) ?? ROLE_LABELS[role];
+  return formatHumanName(resource?.name as HumanName[] | undefined) ?? ROLE_LABELS[role];
 }
 
 /**

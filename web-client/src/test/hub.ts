@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +13,43 @@ export interface DemoUser {
   totpSecret?: string;
 }
 
+/** A nurse a test adds beside the demo users, with a Practitioner of that name. */
+export interface NewNurse {
+  username: string;
+  /** The Practitioner's name [FHIR R4 HumanName]. */
+  name: { prefix?: string[]; given?: string[]; family: string };
+  /** The care unit the nurse covers. Default the demo unit, `ward-1`. */
+  unit?: string;
+}
+
 /** A running hub for browser tests. */
 export interface TestHub {
   url: string;
   demoUsers: DemoUser[];
+  /** Adds a nurse who signs in as the demo users do (password, then TOTP). */
+  addNurse(nurse: NewNurse): Promise<DemoUser>;
+  stop(): Promise<void>;
+}
+
+// What the tests use of the gateway `startHub` composes.
+interface HubGateway {
+  users: {
+    create(input: {
+      username: string;
+      password: string;
+      role: 'nurse';
+      units: string[];
+      practitionerId: string;
+      totpSecret: string;
+    }): Promise<unknown>;
+  };
+  repo: { update(resource: Record<string, unknown>): Promise<unknown> };
+}
+
+interface StartedHub {
+  url: string;
+  demoUsers: DemoUser[];
+  gateway: HubGateway;
   stop(): Promise<void>;
 }
 
@@ -28,7 +62,7 @@ interface StartHubOptions {
   webRoot?: string;
 }
 
-type StartHub = (options: StartHubOptions) => Promise<TestHub>;
+type StartHub = (options: StartHubOptions) => Promise<StartedHub>;
 
 /**
  * Imports the gateway's `startHub`, or returns undefined while the gateway does not export
@@ -73,6 +107,7 @@ export async function startTestHub(startHub: StartHub): Promise<TestHub> {
     return {
       url: hub.url.replace(/\/$/, ''),
       demoUsers: hub.demoUsers,
+      addNurse: (nurse) => addNurse(hub.gateway, nurse),
       stop: async () => {
         await hub.stop();
         rmSync(dataDir, { recursive: true, force: true });
@@ -82,6 +117,30 @@ export async function startTestHub(startHub: StartHub): Promise<TestHub> {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+async function addNurse(gateway: HubGateway, nurse: NewNurse): Promise<DemoUser> {
+  const practitionerId = `test-${nurse.username}`;
+  const password = `Test-${randomBytes(9).toString('base64url')}-2026`;
+  const totpSecret = [...randomBytes(20)].map((b) => BASE32[b % 32]).join('');
+  await gateway.repo.update({
+    resourceType: 'Practitioner',
+    id: practitionerId,
+    active: true,
+    name: [nurse.name],
+  });
+  await gateway.users.create({
+    username: nurse.username,
+    password,
+    role: 'nurse',
+    units: [nurse.unit ?? 'ward-1'],
+    practitionerId,
+    totpSecret,
+  });
+
+  return { role: 'nurse', username: nurse.username, password, totpSecret };
 }
 
 /** The demo user of a role. */

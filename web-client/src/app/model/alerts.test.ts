@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import {
+  acknowledgerLabel,
   compareAlerts,
   groupByPatient,
   isSilenced,
@@ -112,6 +113,23 @@ test('a silenced event gives the silence end; later events keep it while silence
   assert.is(silenced.silencedUntil, endsAt);
   assert.is(updated.silencedUntil, endsAt);
   assert.is(ended.silencedUntil, undefined);
+});
+
+test('the acknowledger is you, the name the hub sent, or another user when it sent none', () => {
+  const acked = alert({
+    id: 'a',
+    status: 'acknowledged',
+    acknowledgedBy: 'u-17',
+    acknowledgedByName: 'Nurse Demo',
+  });
+  const { acknowledgedByName: _name, ...unnamed } = acked;
+
+  assert.is(acknowledgerLabel(acked, 'u-17'), 'you');
+  assert.is(acknowledgerLabel(acked, 'u-18'), 'Nurse Demo');
+  assert.is(acknowledgerLabel(acked, undefined), 'Nurse Demo');
+  assert.is(acknowledgerLabel(unnamed, 'u-18'), 'another user');
+  assert.is(acknowledgerLabel({ ...acked, acknowledgedByName: '  ' }, 'u-18'), 'another user');
+  assert.is(acknowledgerLabel(alert({ id: 'b' }), 'u-17'), undefined);
 });
 
 test.run();

@@ -60,7 +60,10 @@ export interface Alert {
   updatedAt: string;
   occurrences?: number;
   acknowledgedAt?: string;
+  /** The acknowledger's user id. */
   acknowledgedBy?: string;
+  /** The name colleagues know the acknowledger by, when the hub knew it. */
+  acknowledgedByName?: string;
   resolvedAt?: string;
   resolvedBy?: string;
   resolution?: 'condition-cleared' | 'manual';
@@ -199,6 +202,22 @@ export function pruneResolved(held: Map<string, Alert>, now: number, keepMs: num
   }
 
   return dropped;
+}
+
+/**
+ * Who acknowledged an alert, as the console words it: `you` for the signed-in user `me`,
+ * the name the hub sent for anyone else, `another user` when it sent none (a service, or
+ * an acknowledgement older than the names); `undefined` when no one has.
+ */
+export function acknowledgerLabel(alert: Alert, me: string | undefined): string | undefined {
+  if (!alert.acknowledgedBy) {
+    return undefined;
+  }
+  if (alert.acknowledgedBy === me) {
+    return 'you';
+  }
+
+  return alert.acknowledgedByName?.trim() || 'another user';
 }
 
 /** Whether a silence covers an alert (never an urgent one, whatever the hub says). */

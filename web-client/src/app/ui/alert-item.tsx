@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 
 import { refusalText, type AlertCommand } from '../api/console-socket.js';
 import { session } from '../api/session.js';
-import { isSilenced, isUrgent, type Alert } from '../model/alerts.js';
+import { acknowledgerLabel, isSilenced, isUrgent, type Alert } from '../model/alerts.js';
 import { formatAgo, formatClock } from '../model/format.js';
 import { readNews2 } from '../model/news2.js';
 import { findVital, formatVital } from '../model/vitals.js';
@@ -197,11 +197,8 @@ function stateText(alert: Alert, now: number, silenced: boolean): string {
     return `Resolved ${alert.resolvedAt ? formatClock(alert.resolvedAt, now) : ''}`.trim();
   }
   if (alert.status === 'acknowledged') {
-    const mine =
-      alert.acknowledgedBy !== undefined && alert.acknowledgedBy === session.current()?.sub;
-    // The hub names the acknowledger by user id only; an id means nothing to a nurse, so
-    // until the hub sends a display name the console says "another user".
-    const by = mine ? ' by you' : alert.acknowledgedBy ? ' by another user' : '';
+    const who = acknowledgerLabel(alert, session.current()?.sub);
+    const by = who === undefined ? '' : ` by ${who}`;
     const at = alert.acknowledgedAt ? ` at ${formatClock(alert.acknowledgedAt, now)}` : '';
 
     return `Acknowledged${by}${at}`;
