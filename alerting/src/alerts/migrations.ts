@@ -206,6 +206,14 @@ export const ALERTING_MIGRATIONS: readonly Migration[] = [
     name: '0004-acknowledger-name',
     up: (q) => q.exec('alter table alerting.alerts add column acknowledged_by_name text;'),
   },
+  {
+    // The hub's queue gauges count dead webhook rows on every scrape; without an index of
+    // their own that count read past every delivered row the outbox keeps.
+    name: '0005-webhook-dead-index',
+    up: (q) =>
+      q.exec(`create index if not exists webhook_outbox_dead on alerting.webhook_outbox (id)
+        where status = 'dead';`),
+  },
 ];
 
 /**

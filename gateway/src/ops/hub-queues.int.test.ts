@@ -108,4 +108,24 @@ test('the queue gauges follow rows put into and taken out of the queue tables', 
   }
 });
 
+test('dead webhook rows are counted from an index of their own, not past delivered rows', async () => {
+  await hub.db.query(
+    `insert into alerting.webhook_outbox (target, body, next_attempt_at, status, created_at)
+     select 'https://hooks.example/a', '{}', now(), 'delivered', now() from generate_series(1, 5000)`,
+  );
+  await hub.db.query(
+    `insert into alerting.webhook_outbox (target, body, next_attempt_at, status, created_at)
+     values ('https://hooks.example/a', '{}', now(), 'dead', now())`,
+  );
+  await hub.db.query('analyze alerting.webhook_outbox');
+  const { rows } = await hub.db.query<{ 'QUERY PLAN': string }>(
+    `explain select 1 from alerting.webhook_outbox where status = 'dead' limit 100000`,
+  );
+
+  const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+  assert.match(plan, 'webhook_outbox_dead', plan);
+  assert.match(await scrape(), /sparkden_hub_queue_depth\{queue="webhook_dead"\} [1-9]/);
+  await hub.db.query('delete from alerting.webhook_outbox');
+});
+
 test.run();

@@ -10,8 +10,8 @@ export const QUEUE_COUNT_CAP = 100_000;
 // One round trip, each count bounded by the cap. `unevaluated_batches`: batches committed
 // but not through the rule engine; `webhook_*`: alert notifications not yet delivered, and
 // those given up on; `audit_outbox`: alert audit records not yet in the audit trail.
-// NOTE: pending rows come from the partial index `webhook_outbox_due`; dead rows have no
-// index, so their count reads past the delivered rows the outbox keeps.
+// Pending and dead rows each come from a partial index (`webhook_outbox_due`,
+// `webhook_outbox_dead`), never from a scan past the delivered rows the outbox keeps.
 const SAMPLE_SQL = `
 with unevaluated as (
   select committed_at as at from vitals.unevaluated_batch limit ${QUEUE_COUNT_CAP}
