@@ -268,16 +268,16 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
    * consoles to show; the event and the audit record name the id only.
    */
   acknowledge(id: string, actor: string | AlertActor, note?: string): Promise<Alert> {
-    const actorId = typeof actor === 'string' ? actor : actor.id;
+    const who = typeof actor === 'string' ? { id: actor } : actor;
 
     return this.#command(id, async (alert) => {
       if (alert.status === 'acknowledged') {
         return alert;
       }
 
-      const next = acknowledgeAlert(alert, actor, this.#core.nowIso());
+      const next = acknowledgeAlert(alert, who, this.#core.nowIso());
 
-      return this.#core.queue.transition(next, 'acknowledged', actorId, { note });
+      return this.#core.queue.transition(next, 'acknowledged', who.id, { note });
     });
   }
 

@@ -39,7 +39,7 @@ test('the acknowledger’s name has its own column and comes back from it', () =
 });
 
 test('a row acknowledged without a name (or before names were kept) reads as no name', () => {
-  const acked = acknowledgeAlert(raised(), 'u-17', T1);
+  const acked = acknowledgeAlert(raised(), { id: 'u-17' }, T1);
   const row = rowOf(acked);
   const older = { ...row, acknowledged_by_name: undefined };
 

@@ -23,10 +23,10 @@ test('an acknowledgement by an actor with a name keeps the id and the name apart
   assert.is(acked.escalation?.nextAt, undefined, 'the chain stops');
 });
 
-test('an acknowledgement by a bare id names no one', () => {
+test('an acknowledgement by an id without a name names no one', () => {
   const raised = createAlert(fire, 'ward-3', T0, CHAIN);
 
-  const acked = acknowledgeAlert(raised, 'u-17', T1);
+  const acked = acknowledgeAlert(raised, { id: 'u-17' }, T1);
 
   assert.is(acked.acknowledgedBy, 'u-17');
   assert.is(acked.acknowledgedByName, undefined);

@@ -109,22 +109,17 @@ function requireOpen(alert: Alert): void {
   }
 }
 
-/**
- * Firing → acknowledged by `actor` (an id alone, or an id with the name colleagues see);
- * escalation stops.
- */
-export function acknowledgeAlert(alert: Alert, actor: string | AlertActor, now: string): Alert {
+/** Firing → acknowledged by `actor` (with the name colleagues see, if known); escalation stops. */
+export function acknowledgeAlert(alert: Alert, actor: AlertActor, now: string): Alert {
   requireOpen(alert);
-
-  const { id, name } = typeof actor === 'string' ? { id: actor, name: undefined } : actor;
 
   return {
     ...alert,
     status: 'acknowledged',
     updatedAt: now,
     acknowledgedAt: now,
-    acknowledgedBy: id,
-    acknowledgedByName: name,
+    acknowledgedBy: actor.id,
+    acknowledgedByName: actor.name,
     escalation: stopped(alert.escalation),
   };
 }
