@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import type { Caller } from '../access/principal.js';
 import type { FhirRepository } from '../fhir/repository.js';
-import { formatHumanName, type HumanName } from './human-name.js';
+import { readPersonName } from './human-name.js';
 
 /** Options of {@link createStaffNames}. */
 export interface StaffNamesOptions {
@@ -36,10 +36,7 @@ export function createStaffNames(
     }
 
     try {
-      const row = await repo.current('Practitioner', id);
-      const resource = row === undefined || row.deleted ? undefined : repo.toResource(row);
-
-      return formatHumanName(resource?.name as HumanName[] | undefined);
+      return await readPersonName(repo, 'Practitioner', id);
     } catch (error) {
       log.warn({ err: error, practitionerId: id }, 'staff name lookup failed; no name shown');
 

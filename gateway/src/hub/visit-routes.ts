@@ -6,7 +6,7 @@ import { GatewayError } from '../errors.js';
 import type { FhirRepository } from '../fhir/repository.js';
 import type { Gateway } from '../gateway.js';
 import type { GatewayEnv } from '../http/env.js';
-import { formatHumanName, type HumanName } from './human-name.js';
+import { readPersonName } from './human-name.js';
 import { appointmentFacts } from './visit-records.js';
 import { mintTurnCredentials, type TurnIceServer, type TurnOptions } from './turn-credentials.js';
 import type { VisitPlacer } from './visit-placement.js';
@@ -103,10 +103,7 @@ async function displayNameOf(
     return ROLE_LABELS[role];
   }
 
-  const row = await repo.current(type, id);
-  const resource = row === undefined || row.deleted ? undefined : repo.toResource(row);
-
-  return formatHumanName(resource?.name as HumanName[] | undefined) ?? ROLE_LABELS[role];
+  return (await readPersonName(repo, type, id)) ?? ROLE_LABELS[role];
 }
 
 /**
