@@ -12,8 +12,8 @@ import type { SerialProtocol } from './serial-protocol.js';
 
 /**
  * A serial device through serialport's port stream: opens the port with the protocol's line
- * settings, sends its start command and keep-alives, turns bytes into readings and reopens the port
- * with backoff when it goes away. Errors are emitted only when someone listens.
+ * settings, sends its start command and keep-alives, turns bytes into readings and reopens
+ * the port with backoff when it goes away. Errors are emitted only when someone listens.
  *
  * @example
  * ```ts

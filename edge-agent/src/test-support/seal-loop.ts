@@ -14,8 +14,9 @@ if (flags !== '') {
 
 const { createObservation, openJson, sealJson } = await import('@sparkden/protocol');
 
-const BATCH = Number(process.env.SEAL_LOOP_BATCH ?? 200);
-const MS = Number(process.env.SEAL_LOOP_MS ?? 3000);
+// A batch as the uplink sends one under backlog; long enough a run for the baseline tier.
+const BATCH = 200;
+const MS = 3000;
 
 const key = randomBytes(32);
 const device = { id: 'oxi-1', transport: 'serial' as const, model: 'CMS50D+' };
