@@ -1,50 +1,32 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { startBedsideAgent, type BedsideAgent, type BedsideReading } from './test/bedside-agent.js';
+import { startBedsideAgent, type BedsideReading } from './test/bedside-agent.js';
 import {
   checkAccessibility,
   describeViolations,
-  launchBrowser,
   newTablet,
   saveScreenshot,
   TABLET_PORTRAIT,
   TABLET_VIEWPORT,
 } from './test/browser.js';
-import { demoUser, requireStartHub, startTestHub, type TestHub } from './test/hub.js';
+import { demoUser } from './test/hub.js';
 import { signIn } from './test/session.js';
+import { useHubAndBrowser, type HubBrowserContext } from './test/hub-browser-suite.js';
 
 // Device → agent → broker → store → rules → console, on a loaded machine.
 const ALERT_WAIT_MS = 90_000;
 const MINUTE = 60_000;
 
-interface Ctx {
-  hub?: TestHub;
-  browser?: Browser;
-  bedside?: BedsideAgent;
+interface Ctx extends HubBrowserContext {
   page?: Page;
-  contexts: BrowserContext[];
 }
 
 const watch = suite<Ctx>('console: silences and the session of a watched console', {
   contexts: [],
 });
-const startHub = await requireStartHub();
-
-watch.before(async (ctx) => {
-  ctx.hub = await startTestHub(startHub);
-  ctx.browser = await launchBrowser();
-});
-
-watch.after(async (ctx) => {
-  for (const c of ctx.contexts) {
-    await c.close();
-  }
-  await ctx.browser?.close();
-  await ctx.bedside?.stop();
-  await ctx.hub?.stop();
-});
+await useHubAndBrowser(watch);
 
 /**
  * A bedside monitor's readings that raise two alerts for the demo patient: NEWS2 of at

@@ -1,23 +1,16 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { startBedsideAgent, type BedsideAgent, type BedsideReading } from './test/bedside-agent.js';
+import { startBedsideAgent, type BedsideReading } from './test/bedside-agent.js';
 import {
   checkAccessibility,
   checkTabletWidths,
   describeViolations,
-  launchBrowser,
   newTablet,
   saveScreenshot,
 } from './test/browser.js';
-import {
-  demoUser,
-  requireStartHub,
-  startTestHub,
-  type DemoUser,
-  type TestHub,
-} from './test/hub.js';
+import { demoUser, type DemoUser } from './test/hub.js';
 import { routeThroughLink, type Link } from './test/link.js';
 import {
   countAudio,
@@ -27,38 +20,21 @@ import {
   type News2Row,
 } from './test/page-probes.js';
 import { sessionOf, signIn } from './test/session.js';
+import { useHubAndBrowser, type HubBrowserContext } from './test/hub-browser-suite.js';
 
 // The simulated oximeter must desaturate for 10 s before the rule fires; give the whole
 // chain (device → agent → broker → store → rules → console) room on a loaded CI machine.
 const ALERT_WAIT_MS = 90_000;
 
-interface Ctx {
-  hub?: TestHub;
-  browser?: Browser;
-  bedside?: BedsideAgent;
+interface Ctx extends HubBrowserContext {
   first?: Page;
   second?: Page;
   secondLink?: Link;
   alertId?: string;
-  contexts: BrowserContext[];
 }
 
 const consoleSuite = suite<Ctx>('nurse alert console', { contexts: [] });
-const startHub = await requireStartHub();
-
-consoleSuite.before(async (ctx) => {
-  ctx.hub = await startTestHub(startHub);
-  ctx.browser = await launchBrowser();
-});
-
-consoleSuite.after(async (ctx) => {
-  for (const c of ctx.contexts) {
-    await c.close();
-  }
-  await ctx.browser?.close();
-  await ctx.bedside?.stop();
-  await ctx.hub?.stop();
-});
+await useHubAndBrowser(consoleSuite);
 
 async function openConsole(
   ctx: Ctx,

@@ -1,48 +1,30 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { startBedsideAgent, type BedsideAgent } from './test/bedside-agent.js';
+import { startBedsideAgent } from './test/bedside-agent.js';
 import {
   checkAccessibility,
   checkTabletWidths,
   describeViolations,
-  launchBrowser,
   newTablet,
   saveScreenshot,
 } from './test/browser.js';
-import { demoUser, requireStartHub, startTestHub, type TestHub } from './test/hub.js';
+import { demoUser } from './test/hub.js';
 import { signIn } from './test/session.js';
+import { useHubAndBrowser, type HubBrowserContext } from './test/hub-browser-suite.js';
 
 // Enrolment, TLS, the first heartbeat and the view's 10 s refresh, on a loaded machine.
 const AGENT_WAIT_MS = 120_000;
 const LABEL = 'Ward 3 bedside hub';
 
-interface Ctx {
-  hub?: TestHub;
-  browser?: Browser;
+interface Ctx extends HubBrowserContext {
   page?: Page;
   token?: string;
-  bedside?: BedsideAgent;
-  contexts: BrowserContext[];
 }
 
 const fleet = suite<Ctx>('IT fleet view', { contexts: [] });
-const startHub = await requireStartHub();
-
-fleet.before(async (ctx) => {
-  ctx.hub = await startTestHub(startHub);
-  ctx.browser = await launchBrowser();
-});
-
-fleet.after(async (ctx) => {
-  for (const c of ctx.contexts) {
-    await c.close();
-  }
-  await ctx.browser?.close();
-  await ctx.bedside?.stop();
-  await ctx.hub?.stop();
-});
+await useHubAndBrowser(fleet);
 
 function rowOf(page: Page, label: string): Locator {
   return page.locator('tr[data-agent-id]', { has: page.locator('th', { hasText: label }) });

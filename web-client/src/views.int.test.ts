@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -6,41 +6,23 @@ import {
   checkAccessibility,
   checkTabletWidths,
   describeViolations,
-  launchBrowser,
   newTablet,
   saveScreenshot,
 } from './test/browser.js';
-import { startBedsideAgent, type BedsideAgent } from './test/bedside-agent.js';
-import { demoUser, requireStartHub, startTestHub, type TestHub } from './test/hub.js';
+import { startBedsideAgent } from './test/bedside-agent.js';
+import { demoUser } from './test/hub.js';
 import { sessionOf, signIn } from './test/session.js';
 import { totpCode } from './test/totp.js';
+import { useHubAndBrowser, type HubBrowserContext } from './test/hub-browser-suite.js';
 
-interface Ctx {
-  hub?: TestHub;
-  browser?: Browser;
+interface Ctx extends HubBrowserContext {
   patientPage?: Page;
   message?: string;
-  bedside?: BedsideAgent;
   appointmentId?: string;
-  contexts: BrowserContext[];
 }
 
 const views = suite<Ctx>('views by role', { contexts: [] });
-const startHub = await requireStartHub();
-
-views.before(async (ctx) => {
-  ctx.hub = await startTestHub(startHub);
-  ctx.browser = await launchBrowser();
-});
-
-views.after(async (ctx) => {
-  for (const c of ctx.contexts) {
-    await c.close();
-  }
-  await ctx.browser?.close();
-  await ctx.bedside?.stop();
-  await ctx.hub?.stop();
-});
+await useHubAndBrowser(views);
 
 /**
  * Books a video visit with the demo patient for today, starting in five minutes (or five
